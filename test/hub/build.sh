@@ -20,7 +20,7 @@ fi
 say() { printf '[hub build] %s\n' "$*" >&2; }
 cd "$here"
 
-if ! grep -q "k8s.io/kubernetes $version\$" go.mod 2>/dev/null; then
+if ! grep -qE "k8s.io/kubernetes $version( |\$)" go.mod 2>/dev/null; then
   say "generating go.mod for k8s.io/kubernetes $version from the tag's go.mod"
   gomod=$(GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$version" | sed -n 's/.*"GoMod": "\(.*\)",/\1/p')
   staging_version="v0.${version#v1.}"

@@ -1,0 +1,182 @@
+import { parseCommand, USAGE, type Command, type RevokeTarget } from './command';
+import { HubError, userMessageOf } from './errors';
+import { isLive, relative, type Grant } from './grant';
+import { canRevokeOthers, decide, mayRequest, rolesFor, roleByAlias, type Person, type Policy, type RolePolicy } from './policy';
+import type { Audit, Clock, Directory, Hub, Notifier, Reply } from './ports';
+import { formatDuration } from './duration';
+
+export interface AccessServiceDeps {
+  policy: Policy;
+  directory: Directory;
+  hub: Hub;
+  notifier: Notifier;
+  clock: Clock;
+  audit: Audit;
+  newRef: () => string;
+  dashboardUrl?: string;
+  /** Told in help when the hub accepts any token (RBAC off). */
+  hubWarning?: () => string | undefined;
+  log: { error(obj: object, msg: string): void };
+}
+
+/** What the Slack edge must still do after a command: most commands are fully answered. */
+export type CommandOutcome =
+  | { kind: 'done' }
+  | { kind: 'approval'; person: Person; role: RolePolicy; seconds: number; reason?: string; needsReason: boolean };
+
+/**
+ * The use cases behind `/karpor-token` and the grant buttons. Pure decisions come from the
+ * domain functions; this class only sequences the ports and turns failures into answers.
+ */
+export class AccessService {
+  constructor(private readonly deps: AccessServiceDeps) {}
+
+  async command(userId: string, text: string, reply: Reply): Promise<CommandOutcome> {
+    const parsed = parseCommand(text);
+    if (!parsed.ok) {
+      await reply(parsed.reason);
+      return done;
+    }
+    return this.run(userId, parsed.command, reply);
+  }
+
+  /** Runs a use case; a failure becomes a specific answer with a reference, details go to the log. */
+  async guarded<T>(userId: string, what: string, fn: () => Promise<T>, reply: Reply): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (err) {
+      const ref = this.deps.newRef();
+      this.deps.log.error({ err, ref, user: userId, what }, `${what} failed`);
+      await reply(userMessageOf(err, ref));
+      return undefined;
+    }
+  }
+
+  private async run(userId: string, command: Command, reply: Reply): Promise<CommandOutcome> {
+    const outcome = await this.guarded(userId, command.kind, async (): Promise<CommandOutcome> => {
+      const person = await this.deps.directory.person(userId);
+      switch (command.kind) {
+        case 'help':
+          await reply(this.help(person));
+          return done;
+        case 'status':
+          await reply(await this.status(person));
+          return done;
+        case 'revoke':
+          await reply(await this.revoke(person, command.target));
+          return done;
+        case 'request': {
+          const decision = decide(this.deps.policy, person, command);
+          if (decision.kind === 'refused') {
+            this.deps.audit({ event: 'request.refused', user: userId, role: command.role, why: decision.reason });
+            await reply(decision.reason);
+            return done;
+          }
+          if (decision.kind === 'needs-approval') {
+            const { role, seconds, needsReason } = decision;
+            return { kind: 'approval', person, role, seconds, needsReason, ...(decision.reason && { reason: decision.reason }) };
+          }
+          const grant = await this.issue(person, decision.role, decision.seconds, {});
+          await reply(`Your \`${decision.role.alias}\` token is in your DM with me. It expires ${relative(grant.expiresAt, this.deps.clock.now())}.`);
+          return done;
+        }
+      }
+    }, reply);
+    return outcome ?? done;
+  }
+
+  /** Issues a token for a decided grant and delivers it; revokes it again if delivery fails. */
+  async issue(person: Person, role: RolePolicy, seconds: number, meta: { approvedBy?: string[]; reason?: string; requestId?: string }): Promise<Grant> {
+    const { hub, notifier, clock, audit } = this.deps;
+    const identity = await hub.ensureIdentity(role, person.userId);
+    const { grant, token } = await hub.issue(identity, { userId: person.userId, role: role.alias, grantedAt: clock.now(), ...meta }, seconds);
+    try {
+      await notifier.deliverToken({ grant, token, ...(this.deps.dashboardUrl && { dashboardUrl: this.deps.dashboardUrl }) });
+    } catch (err) {
+      // A token nobody received must not stay valid.
+      await hub.revoke(grant.id).catch(() => undefined);
+      audit({ event: 'grant.undelivered', grant: grant.id, user: person.userId, role: role.alias });
+      throw err;
+    }
+    audit({ event: 'grant.issued', grant: grant.id, user: person.userId, role: role.alias, seconds, expires: grant.expiresAt.toISOString(), serviceAccount: grant.serviceAccount, approvedBy: meta.approvedBy?.join(','), request: meta.requestId, reason: meta.reason });
+    return grant;
+  }
+
+  /** "Show token again": a fresh token bound to the same grant, for its owner only. */
+  async showAgain(userId: string, grantId: string): Promise<string> {
+    const now = this.deps.clock.now();
+    const grant = await this.deps.hub.grant(grantId);
+    if (!grant || grant.userId !== userId) return 'That grant does not exist any more, or it is not yours.';
+    if (!isLive(grant, now)) return 'That grant has expired. Ask for a new token with `/karpor-token`.';
+    const person = await this.deps.directory.person(userId);
+    const role = roleByAlias(this.deps.policy, grant.role);
+    if (!role || !rolesFor(this.deps.policy, person).includes(role)) {
+      await this.deps.hub.revoke(grant.id);
+      this.deps.audit({ event: 'grant.revoked', grant: grant.id, user: userId, role: grant.role, by: 'policy' });
+      return `You may no longer have \`${grant.role}\`, so I revoked that grant.`;
+    }
+    const identity = { namespace: grant.namespace, serviceAccount: grant.serviceAccount, clusterRole: role.clusterRole };
+    const { token } = await this.deps.hub.reissue(grant, identity);
+    await this.deps.notifier.deliverToken({ grant, token, ...(this.deps.dashboardUrl && { dashboardUrl: this.deps.dashboardUrl }) });
+    this.deps.audit({ event: 'grant.shown-again', grant: grant.id, user: userId, role: grant.role });
+    return 'A fresh token for that grant is in your DM.';
+  }
+
+  help(person: Person): string {
+    const lines = [
+      '*Karpor tokens*: `/karpor-token <role> [duration]` sends you a time-limited token for the Karpor dashboard in a DM.',
+      mayRequest(rolesFor(this.deps.policy, person)),
+      USAGE,
+    ];
+    const warning = this.deps.hubWarning?.();
+    if (warning) lines.unshift(`:warning: ${warning}`);
+    return lines.join('\n');
+  }
+
+  async status(person: Person): Promise<string> {
+    const now = this.deps.clock.now();
+    const grants = (await this.deps.hub.grants({ userId: person.userId })).filter((g) => isLive(g, now));
+    if (grants.length === 0) return 'You have no active Karpor grants.';
+    const lines = grants.map((g) => `• \`${g.id}\` ${g.role}, expires ${relative(g.expiresAt, now)}${g.approvedBy?.length ? `, approved by ${g.approvedBy.map((u) => `<@${u}>`).join(', ')}` : ''}`);
+    return `Your active Karpor grants:\n${lines.join('\n')}`;
+  }
+
+  /** "Revoke now" on a grant card. */
+  async revokeGrant(userId: string, grantId: string): Promise<string> {
+    return this.revoke(await this.deps.directory.person(userId), { grantId });
+  }
+
+  async revoke(person: Person, target: RevokeTarget): Promise<string> {
+    const { hub, audit, notifier } = this.deps;
+    const now = this.deps.clock.now();
+    if ('grantId' in target) {
+      const grant = await hub.grant(target.grantId);
+      if (!grant || (grant.userId !== person.userId && !canRevokeOthers(this.deps.policy, person))) {
+        return `There is no grant \`${target.grantId}\` of yours. See \`/karpor-token status\`.`;
+      }
+      await this.revokeOne(grant, person.userId);
+      if (grant.userId !== person.userId) await notifier.tell(grant.userId, `<@${person.userId}> revoked your \`${grant.role}\` Karpor grant \`${grant.id}\`.`);
+      return `Revoked grant \`${grant.id}\` (${grant.role}); its tokens no longer work.`;
+    }
+    const owner = 'userId' in target ? target.userId : person.userId;
+    if (owner !== person.userId && !canRevokeOthers(this.deps.policy, person)) {
+      return 'Only approvers and Karpor administrators can revoke other people\'s grants.';
+    }
+    const grants = (await hub.grants({ userId: owner })).filter((g) => isLive(g, now));
+    for (const grant of grants) await this.revokeOne(grant, person.userId);
+    if (owner !== person.userId && grants.length > 0) {
+      await notifier.tell(owner, `<@${person.userId}> revoked your Karpor grants (${grants.length}).`);
+    }
+    audit({ event: 'grants.revoked', user: owner, by: person.userId, count: grants.length });
+    const whose = owner === person.userId ? 'your' : `<@${owner}>'s`;
+    return grants.length === 0 ? `There were no active grants of ${whose} to revoke.` : `Revoked ${grants.length} of ${whose} grants; their tokens no longer work.`;
+  }
+
+  private async revokeOne(grant: Grant, by: string): Promise<void> {
+    await this.deps.hub.revoke(grant.id);
+    this.deps.audit({ event: 'grant.revoked', grant: grant.id, user: grant.userId, role: grant.role, by });
+  }
+}
+
+const done: CommandOutcome = { kind: 'done' };
+

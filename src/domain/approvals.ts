@@ -1,0 +1,186 @@
+import type { AccessService } from './access-service';
+import { formatDuration } from './duration';
+import { relative } from './grant';
+import { decide, roleByAlias, type Ask, type Policy, type RolePolicy } from './policy';
+import { StaleRequestError, type Audit, type Clock, type Directory, type Notifier, type Reply, type RequestStore } from './ports';
+import * as life from './request';
+import type { AccessRequest, Step } from './request';
+
+export interface ApprovalsDeps {
+  policy: Policy;
+  directory: Directory;
+  store: RequestStore;
+  notifier: Notifier;
+  service: AccessService;
+  clock: Clock;
+  audit: Audit;
+  newId: () => string;
+  /** Which replica this is: recorded when it claims an approved request for delivery. */
+  instance: string;
+}
+
+/** An approved request another replica claimed longer ago than this is taken over on resume. */
+const CLAIM_STALE_MS = 2 * 60_000;
+const CAS_ATTEMPTS = 5;
+
+/**
+ * Access requests for roles that need a second person. Every change is one compare-and-swap on
+ * the store, so a click is applied once however often it arrives and whichever replica gets it;
+ * the loser re-reads the request and is told who decided first. Membership is checked live.
+ */
+export class Approvals {
+  constructor(private readonly deps: ApprovalsDeps) {}
+
+  /** Opens a request (the policy decision is made again: nothing from a form is trusted). */
+  async request(userId: string, ask: Ask, reply: Reply): Promise<void> {
+    const { policy, directory, store, notifier, clock, audit } = this.deps;
+    const person = await directory.person(userId);
+    const decision = decide(policy, person, ask);
+    if (decision.kind === 'refused') return reply(decision.reason);
+    if (decision.kind === 'grant') {
+      await this.deps.service.issue(person, decision.role, decision.seconds, {});
+      return reply(`Your \`${decision.role.alias}\` token is in your DM with me.`);
+    }
+    if (decision.needsReason) return reply(`\`${decision.role.alias}\` needs a reason: \`/karpor-token ${decision.role.alias} ${formatDuration(decision.seconds)} -- <why you need it>\`.`);
+    const approval = decision.role.approval!;
+    const now = clock.now();
+    const created = await store.create({
+      id: this.deps.newId(),
+      requester: userId,
+      role: decision.role.alias,
+      seconds: decision.seconds,
+      ...(decision.reason && { reason: decision.reason }),
+      state: 'pending',
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + approval.timeoutSeconds * 1000),
+      approvals: [],
+      cards: [],
+    });
+    audit({ event: 'request.opened', request: created.id, user: userId, role: created.role, seconds: created.seconds, reason: created.reason });
+    const approvers = (await directory.members(approval)).filter((u) => u !== userId);
+    const cards = await notifier.postApprovalCards(created, approvers);
+    await this.change(created.id, (req) => (req.state === 'pending' ? { ok: true, next: { ...req, cards } } : { ok: false, reason: 'decided already' }));
+    await reply({ kind: 'request-pending', request: { ...created, cards } });
+  }
+
+  async approve(requestId: string, approverId: string, reply: Reply): Promise<void> {
+    const approver = await this.deps.directory.personLive(approverId);
+    const result = await this.decideOn(requestId, reply, (req, role) => life.approve(req, approver, role, this.deps.clock.now()));
+    if (!result) return;
+    const { next, role } = result;
+    this.deps.audit({ event: next.state === 'approved' ? 'request.approved' : 'request.approval-added', request: next.id, user: next.requester, approver: approverId, role: next.role, seconds: next.seconds, reason: next.reason });
+    if (next.state !== 'approved') {
+      await this.deps.notifier.updateApprovalCards(next);
+      return reply(`Your approval is recorded; the request needs ${role.approval!.count - next.approvals.length} more.`);
+    }
+    await reply(`Approved. <@${next.requester}> gets the token now.`);
+    await this.deliver(next);
+  }
+
+  async deny(requestId: string, approverId: string, reason: string, reply: Reply): Promise<void> {
+    const approver = await this.deps.directory.personLive(approverId);
+    const result = await this.decideOn(requestId, reply, (req, role) => life.deny(req, approver, role, reason, this.deps.clock.now()));
+    if (!result) return;
+    const { next } = result;
+    this.deps.audit({ event: 'request.denied', request: next.id, user: next.requester, approver: approverId, role: next.role, seconds: next.seconds, reason: next.reason, denyReason: reason });
+    await this.deps.notifier.updateApprovalCards(next);
+    await this.deps.notifier.tell(next.requester, `<@${approverId}> denied your request for \`${next.role}\` (${formatDuration(next.seconds)}): ${reason}`);
+    await reply('Denied; the requester has been told why.');
+  }
+
+  async cancel(requestId: string, userId: string, reply: Reply): Promise<void> {
+    const result = await this.decideOn(requestId, reply, (req) => life.cancel(req, userId, this.deps.clock.now()));
+    if (!result) return;
+    this.deps.audit({ event: 'request.cancelled', request: requestId, user: userId, role: result.next.role });
+    await this.deps.notifier.updateApprovalCards(result.next);
+    await reply('Your request is cancelled.');
+  }
+
+  /** Expires overdue requests and finishes approved ones nobody is delivering (after a restart). */
+  async resume(): Promise<void> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    for (const req of await store.list({ state: 'pending' })) {
+      if (now < req.expiresAt) continue;
+      const next = await this.change(req.id, (r) => life.expire(r, now));
+      if (!next) continue;
+      this.deps.audit({ event: 'request.expired', request: next.id, user: next.requester, role: next.role });
+      await this.deps.notifier.updateApprovalCards(next);
+      await this.deps.notifier.tell(next.requester, `Your request for \`${next.role}\` expired ${relative(next.expiresAt, now)} without a decision. Ask again if you still need it.`);
+    }
+    for (const req of await store.list({ state: 'approved' })) {
+      const claimedAt = req.claim ? req.claim.at.getTime() : 0;
+      if (now.getTime() - claimedAt >= CLAIM_STALE_MS) await this.deliver(req);
+    }
+  }
+
+  /** Issues the token of an approved request, once: the delivering replica first claims it. */
+  private async deliver(approved: AccessRequest): Promise<void> {
+    const { notifier, directory, policy, clock } = this.deps;
+    const claimed = await this.change(approved.id, (r) =>
+      r.state === 'approved' && (!r.claim || r.claim.instance === this.deps.instance || clock.now().getTime() - r.claim.at.getTime() >= CLAIM_STALE_MS)
+        ? { ok: true, next: { ...r, claim: { instance: this.deps.instance, at: clock.now() } } }
+        : { ok: false, reason: 'claimed elsewhere' },
+    );
+    if (!claimed) return;
+    let outcome: Step;
+    try {
+      const person = await directory.person(claimed.requester);
+      // Still allowed now? The approval does not outlive the requester's membership.
+      const decision = decide(policy, person, { role: claimed.role, seconds: claimed.seconds });
+      if (decision.kind === 'refused') throw new Error(`requester may no longer have it: ${decision.reason}`);
+      const grant = await this.deps.service.issue(person, decision.role, claimed.seconds, {
+        approvedBy: claimed.approvals.map((a) => a.userId),
+        ...(claimed.reason && { reason: claimed.reason }),
+        requestId: claimed.id,
+      });
+      outcome = life.delivered(claimed, grant.id, grant.expiresAt);
+    } catch (err) {
+      outcome = life.failed(claimed, err instanceof Error ? err.message : String(err));
+    }
+    const final = await this.change(claimed.id, (r) => (outcome.ok && r.state === 'approved' ? { ok: true, next: { ...outcome.next, version: r.version } } : { ok: false, reason: 'moved on' }));
+    if (!final) return;
+    this.deps.audit({ event: final.state === 'delivered' ? 'request.delivered' : 'request.failed', request: final.id, user: final.requester, role: final.role, grant: final.grantId, failure: final.failure });
+    await notifier.updateApprovalCards(final);
+    await notifier.tell(
+      final.requester,
+      final.state === 'delivered'
+        ? `<@${final.decidedBy}> approved your request for \`${final.role}\`; the token is in this DM (visible only to you).`
+        : `Your request for \`${final.role}\` was approved by <@${final.decidedBy}>, but I could not issue the token. Please ask again.`,
+    );
+  }
+
+  /** Applies a decision with compare-and-swap; a person who lost the race is told who won. */
+  private async decideOn(requestId: string, reply: Reply, step: (req: AccessRequest, role: RolePolicy) => Step): Promise<{ next: AccessRequest; role: RolePolicy } | undefined> {
+    let reason = 'That request does not exist.';
+    let role: RolePolicy | undefined;
+    const next = await this.change(requestId, (req) => {
+      role = roleByAlias(this.deps.policy, req.role);
+      if (!role) return { ok: false, reason: `The role \`${req.role}\` is no longer in the policy.` };
+      const result = step(req, role);
+      if (!result.ok) reason = result.reason;
+      return result;
+    });
+    if (!next || !role) {
+      await reply(reason);
+      return undefined;
+    }
+    return { next, role };
+  }
+
+  /** Read, step, compare-and-swap; again on a lost race. Undefined when the step says no. */
+  private async change(id: string, step: (req: AccessRequest) => Step): Promise<AccessRequest | undefined> {
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const current = await this.deps.store.get(id);
+      if (!current) return undefined;
+      const result = step(current);
+      if (!result.ok) return undefined;
+      try {
+        return await this.deps.store.update(current, result.next);
+      } catch (err) {
+        if (!(err instanceof StaleRequestError)) throw err;
+      }
+    }
+    throw new Error(`request ${id} kept changing; gave up after ${CAS_ATTEMPTS} attempts`);
+  }
+}

@@ -1,0 +1,46 @@
+/** A token handed out, as the hub records it: metadata only, never the token. */
+export interface Grant {
+  id: string;
+  userId: string;
+  role: string;
+  serviceAccount: string;
+  namespace: string;
+  grantedAt: Date;
+  expiresAt: Date;
+  approvedBy?: string[];
+  reason?: string;
+  requestId?: string;
+  /** The hub object's uid: tokens are bound to it and die with it. */
+  uid?: string;
+}
+
+export type NewGrant = Omit<Grant, 'id' | 'expiresAt' | 'serviceAccount' | 'namespace' | 'uid'>;
+
+const ALPHABET = 'abcdefghijkmnopqrstuvwxyz23456789';
+
+/** Short ids people can type back (`/karpor-token revoke k3x9…`), from a crypto source. */
+export function newId(randomBytes: (n: number) => Uint8Array, length = 10): string {
+  const bytes = randomBytes(length);
+  let id = '';
+  for (const b of bytes) id += ALPHABET[b % ALPHABET.length];
+  return id;
+}
+
+export function isLive(grant: Grant, now: Date): boolean {
+  return grant.expiresAt.getTime() > now.getTime();
+}
+
+/** `in 7h 59m`, `in 3m`, `1h ago`. */
+export function relative(to: Date, now: Date): string {
+  const diff = Math.round((to.getTime() - now.getTime()) / 60_000);
+  const abs = Math.abs(diff);
+  const d = Math.floor(abs / 1440);
+  const h = Math.floor((abs % 1440) / 60);
+  const m = abs % 60;
+  const text = [d && `${d}d`, h && `${h}h`, (m || (!d && !h)) && `${m}m`].filter(Boolean).join(' ');
+  return diff >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+export function utc(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

@@ -1,0 +1,106 @@
+import { formatDuration } from './duration';
+
+/** The minimum lifetime of a TokenRequest on Kubernetes. */
+export const MIN_SECONDS = 600;
+
+export interface Audience {
+  /** Slack user-group IDs (`S…`) or handles. */
+  groups: string[];
+  /** Slack user IDs; the only way to name people on workspaces without user groups. */
+  users: string[];
+}
+
+export interface ApprovalPolicy extends Audience {
+  count: number;
+  timeoutSeconds: number;
+  reasonRequired: boolean;
+}
+
+export interface RolePolicy {
+  alias: string;
+  clusterRole: string;
+  allowed: Audience;
+  defaultSeconds: number;
+  maxSeconds: number;
+  approval: ApprovalPolicy | null;
+}
+
+export type IdentityMode = 'shared' | 'per-user';
+
+export interface Policy {
+  roles: RolePolicy[];
+  identity: { mode: IdentityMode; prefix: string };
+  /** Channel for approval cards; approvers get DMs when it is not set. */
+  approvalsChannel?: string;
+  /** Besides approvers, who may revoke other people's grants. */
+  revokers: Audience;
+}
+
+/** A person as the policy sees them: a Slack user ID and the user groups they are in. */
+export interface Person {
+  userId: string;
+  /** Both IDs and handles of the person's groups. */
+  groups: ReadonlySet<string>;
+}
+
+export function inAudience(audience: Audience, person: Person): boolean {
+  return audience.users.includes(person.userId) || audience.groups.some((g) => person.groups.has(g));
+}
+
+export function roleByAlias(policy: Policy, alias: string): RolePolicy | undefined {
+  return policy.roles.find((r) => r.alias === alias);
+}
+
+export function rolesFor(policy: Policy, person: Person): RolePolicy[] {
+  return policy.roles.filter((r) => inAudience(r.allowed, person));
+}
+
+export function canApprove(role: RolePolicy, person: Person): boolean {
+  return role.approval !== null && inAudience(role.approval, person);
+}
+
+export function canRevokeOthers(policy: Policy, person: Person): boolean {
+  return inAudience(policy.revokers, person) || policy.roles.some((r) => canApprove(r, person));
+}
+
+export type Decision =
+  | { kind: 'refused'; reason: string }
+  | { kind: 'grant'; role: RolePolicy; seconds: number }
+  | { kind: 'needs-approval'; role: RolePolicy; seconds: number; reason?: string; needsReason: boolean };
+
+export interface Ask {
+  role: string;
+  seconds?: number;
+  reason?: string;
+}
+
+/** Who may get which role for how long: the whole policy decision, no I/O. */
+export function decide(policy: Policy, person: Person, ask: Ask): Decision {
+  const mine = rolesFor(policy, person);
+  const role = roleByAlias(policy, ask.role);
+  if (!role) {
+    return refuse(`There is no role "${ask.role}". ${mayRequest(mine)}`);
+  }
+  if (!mine.includes(role)) {
+    return refuse(`You are not in a group that may request \`${role.alias}\`. ${mayRequest(mine)}`);
+  }
+  const seconds = ask.seconds ?? role.defaultSeconds;
+  if (seconds < MIN_SECONDS) {
+    return refuse(`${formatDuration(seconds)} is too short: the shortest token lasts 10m.`);
+  }
+  if (seconds > role.maxSeconds) {
+    return refuse(`\`${role.alias}\` can be had for at most ${formatDuration(role.maxSeconds)}; you asked for ${formatDuration(seconds)}.`);
+  }
+  if (role.approval) {
+    return { kind: 'needs-approval', role, seconds, ...(ask.reason && { reason: ask.reason }), needsReason: role.approval.reasonRequired && !ask.reason };
+  }
+  return { kind: 'grant', role, seconds };
+}
+
+export function mayRequest(roles: RolePolicy[]): string {
+  if (roles.length === 0) return 'You may not request any Karpor role; ask your Karpor administrators to add you to a group that may.';
+  const list = roles.map((r) => `\`${r.alias}\` (up to ${formatDuration(r.maxSeconds)}${r.approval ? ', needs approval' : ''})`);
+  return `You may request: ${list.join(', ')}.`;
+}
+
+const refuse = (reason: string): Decision => ({ kind: 'refused', reason });

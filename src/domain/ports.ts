@@ -1,0 +1,86 @@
+import type { Audience, Person, RolePolicy } from './policy';
+import type { Grant, NewGrant } from './grant';
+import type { AccessRequest, NewAccessRequest } from './request';
+
+/** Slack user groups, by user ID. Cached by the adapter; `live` asks Slack now. */
+export interface Directory {
+  person(userId: string): Promise<Person>;
+  /** A fresh answer for decisions that must not rest on a cache (approvals). */
+  personLive(userId: string): Promise<Person>;
+  /** Everyone in the given groups, plus the given users (for DMing approvers). */
+  members(audience: Audience): Promise<string[]>;
+}
+
+/** The ServiceAccount and ClusterRoleBinding a token is issued for. */
+export interface Identity {
+  namespace: string;
+  serviceAccount: string;
+  clusterRole: string;
+}
+
+export interface IssuedToken {
+  grant: Grant;
+  token: string;
+}
+
+/** Everything the bot does on the Karpor hub. No method ever stores a token. */
+export interface Hub {
+  ensureIdentity(role: RolePolicy, userId: string): Promise<Identity>;
+  /** Creates the grant object and a token bound to it, valid at most `seconds`. */
+  issue(identity: Identity, grant: NewGrant, seconds: number): Promise<IssuedToken>;
+  /** A fresh token bound to an existing grant, valid until the grant's expiry at most. */
+  reissue(grant: Grant, identity: Identity): Promise<IssuedToken>;
+  grant(id: string): Promise<Grant | undefined>;
+  grants(filter: { userId?: string }): Promise<Grant[]>;
+  /** Deletes the grant object, which revokes every token bound to it. False when it was gone. */
+  revoke(grantId: string): Promise<boolean>;
+}
+
+/** Access requests, with compare-and-swap updates so that one click wins across replicas. */
+export interface RequestStore {
+  create(request: NewAccessRequest): Promise<AccessRequest>;
+  get(id: string): Promise<AccessRequest | undefined>;
+  list(filter: { state?: AccessRequest['state']; requester?: string }): Promise<AccessRequest[]>;
+  /** Replaces `current` with `next`; fails with `StaleRequestError` when it changed meanwhile. */
+  update(current: AccessRequest, next: AccessRequest): Promise<AccessRequest>;
+}
+
+export class StaleRequestError extends Error {
+  constructor(id: string) {
+    super(`access request ${id} changed meanwhile`);
+    this.name = 'StaleRequestError';
+  }
+}
+
+export interface TokenDelivery {
+  grant: Grant;
+  token: string;
+  dashboardUrl?: string;
+}
+
+/** How the bot reaches people. Implemented over Slack; nothing here knows Slack's API. */
+export interface Notifier {
+  /** The token, ephemeral in the person's DM, and a card without it to show again or revoke. */
+  deliverToken(delivery: TokenDelivery): Promise<void>;
+  /** A lasting DM to a person. */
+  tell(userId: string, text: string): Promise<void>;
+  /** Posts the approval card(s) for a new request; returns where they are. */
+  postApprovalCards(request: AccessRequest, approvers: string[]): Promise<AccessRequest['cards']>;
+  /** Redraws every card of a request after its state changed. */
+  updateApprovalCards(request: AccessRequest): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Something to tell a person that the edge renders richly (e.g. with a Cancel button). */
+export type Notice = { kind: 'request-pending'; request: AccessRequest };
+
+/** The answer to a person's command or click (ephemeral where it was typed). */
+export type Reply = (message: string | Notice) => Promise<void>;
+
+export type AuditEvent = Record<string, string | number | boolean | undefined> & { event: string };
+export type Audit = (event: AuditEvent) => void;

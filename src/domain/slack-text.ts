@@ -1,0 +1,34 @@
+/**
+ * Slack sends command text with its own markup: `&amp; &lt; &gt;`, `<@U123|name>`, `<!here>`,
+ * `<https://x|label>`. These helpers turn it into plain text and back into mrkdwn that shows the
+ * words without pinging anyone or forming links.
+ */
+
+const MENTION = /<([@#!])([^|>]*)(?:\|([^>]*))?>/g;
+const LINK = /<([^@#!][^|>]*)(?:\|([^>]*))?>/g;
+
+export function plainFromSlack(text: string): string {
+  return text
+    .replace(MENTION, (_m, sigil: string, id: string, label?: string) =>
+      sigil === '!' ? `@${(id.split('^')[0] ?? id)}` : `${sigil}${label || id}`,
+    )
+    .replace(LINK, (_m, url: string, label?: string) => (label ? `${label} (${url})` : url))
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+/** Escapes plain text for mrkdwn so that it shows literally. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A Slack user reference in command text: `<@U123|name>` or `<@U123>`. */
+export function mentionedUser(word: string): string | undefined {
+  const m = /^<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>$/.exec(word);
+  return m?.[1];
+}
+
+export function isSlackUserId(id: string): boolean {
+  return /^[UW][A-Z0-9]{2,20}$/.test(id);
+}

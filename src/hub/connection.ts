@@ -1,0 +1,181 @@
+import https from 'node:https';
+import * as k8s from '@kubernetes/client-node';
+import { HubError } from '../domain/errors';
+
+/** Where the bot finds its credentials for the hub. */
+export type HubSource =
+  | { kind: 'kubeconfig'; path: string; context?: string }
+  | { kind: 'in-cluster' }
+  /** Karpor's `karpor-kubeconfig` ConfigMap on the host cluster, read with the pod's own identity. */
+  | { kind: 'configmap'; namespace: string; name: string; key: string; server?: string };
+
+export interface HubApis {
+  core: k8s.CoreV1Api;
+  rbac: k8s.RbacAuthorizationV1Api;
+  kubeConfig: k8s.KubeConfig;
+}
+
+/**
+ * The bot's connection to the hub. The credentials are read again when the hub answers 401:
+ * a re-run of Karpor's cert job replaces the CA and keys, and a mounted Secret may be rotated.
+ */
+export class HubConnection {
+  private current?: Promise<HubApis>;
+
+  constructor(
+    private readonly source: HubSource,
+    private readonly timeoutMs: number,
+  ) {}
+
+  apis(): Promise<HubApis> {
+    this.current ??= this.load().catch((err) => {
+      this.current = undefined;
+      throw err;
+    });
+    return this.current;
+  }
+
+  /** Runs one hub call; reloads the credentials and retries once on 401. Raw errors. */
+  async call<T>(fn: (apis: HubApis) => Promise<T>): Promise<T> {
+    try {
+      return await fn(await this.apis());
+    } catch (err) {
+      if (statusOf(err) !== 401) throw err;
+      this.current = undefined;
+      return fn(await this.apis());
+    }
+  }
+
+  /** A hub call whose failure becomes a HubError that says what was being done. */
+  async run<T>(what: string, fn: (apis: HubApis) => Promise<T>): Promise<T> {
+    try {
+      return await this.call(fn);
+    } catch (err) {
+      throw hubError(err, what);
+    }
+  }
+
+  /** Like `run`, but the answer `also` (404 by default, or 409 for a create) is `undefined`. */
+  async find<T>(what: string, fn: (apis: HubApis) => Promise<T>, also: 404 | 409 = 404): Promise<T | undefined> {
+    try {
+      return await this.call(fn);
+    } catch (err) {
+      if (statusOf(err) === also) return undefined;
+      throw hubError(err, what);
+    }
+  }
+
+  private async load(): Promise<HubApis> {
+    const kubeConfig = await loadKubeConfig(this.source);
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new HubError('unavailable', 'hub kubeconfig has no current cluster', 'The bot is not configured to reach the Karpor hub.');
+    const configuration = k8s.createConfiguration({
+      baseServer: new k8s.ServerConfiguration(cluster.server, {}),
+      authMethods: { default: new PooledAuth(kubeConfig) },
+      promiseMiddleware: [timeoutMiddleware(this.timeoutMs)],
+    });
+    return {
+      kubeConfig,
+      core: new k8s.CoreV1Api(configuration),
+      rbac: new k8s.RbacAuthorizationV1Api(configuration),
+    };
+  }
+}
+
+async function loadKubeConfig(source: HubSource): Promise<k8s.KubeConfig> {
+  const kc = new k8s.KubeConfig();
+  switch (source.kind) {
+    case 'kubeconfig':
+      kc.loadFromFile(source.path);
+      if (source.context) kc.setCurrentContext(source.context);
+      return kc;
+    case 'in-cluster':
+      kc.loadFromCluster();
+      return kc;
+    case 'configmap': {
+      const host = new k8s.KubeConfig();
+      host.loadFromCluster();
+      const cm = await host.makeApiClient(k8s.CoreV1Api).readNamespacedConfigMap({ namespace: source.namespace, name: source.name });
+      const text = cm.data?.[source.key];
+      if (!text) throw new HubError('unavailable', `ConfigMap ${source.namespace}/${source.name} has no key ${source.key}`, 'The bot cannot find its credentials for the Karpor hub.');
+      kc.loadFromString(text);
+      if (source.server) {
+        const cluster = kc.getCurrentCluster();
+        if (cluster) kc.clusters = kc.clusters.map((c) => (c.name === cluster.name ? { ...c, server: source.server! } : c));
+      }
+      return kc;
+    }
+  }
+}
+
+/**
+ * client-node makes a new https.Agent for every request, so every call would pay for a new TLS
+ * handshake. This applies the same credentials but keeps one pooled keep-alive agent.
+ */
+class PooledAuth implements k8s.SecurityAuthentication {
+  private agent?: https.Agent;
+  private agentKey?: string;
+
+  constructor(private readonly kc: k8s.KubeConfig) {}
+
+  getName(): string {
+    return 'pooled-kubeconfig';
+  }
+
+  async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
+    const opts: https.RequestOptions = {};
+    await this.kc.applyToHTTPSOptions(opts);
+    for (const [name, value] of Object.entries(opts.headers ?? {})) context.setHeaderParam(name, String(value));
+    const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
+    const key = JSON.stringify(tls);
+    if (!this.agent || key !== this.agentKey) {
+      this.agent?.destroy();
+      this.agent = new https.Agent({ ...tls, keepAlive: true, maxSockets: 64 });
+      this.agentKey = key;
+    }
+    context.setAgent(this.agent);
+  }
+}
+
+function timeoutMiddleware(ms: number): k8s.Middleware {
+  return {
+    pre: async (context) => {
+      context.setSignal(AbortSignal.timeout(ms));
+      return context;
+    },
+    post: async (context) => context,
+  };
+}
+
+export function statusOf(err: unknown): number | undefined {
+  return err instanceof k8s.ApiException ? err.code : undefined;
+}
+
+/** The `reason`/`message` of a Kubernetes Status body, for logs. */
+export function statusMessage(err: unknown): string {
+  if (err instanceof k8s.ApiException) {
+    try {
+      const body = typeof err.body === 'string' ? JSON.parse(err.body) : err.body;
+      return `${err.code} ${body?.reason ?? ''}: ${body?.message ?? ''}`.trim();
+    } catch {
+      return `${err.code}`;
+    }
+  }
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** Maps a raw client error to a HubError a person can be told about. */
+export function hubError(err: unknown, what: string): HubError {
+  if (err instanceof HubError) return err;
+  const code = statusOf(err);
+  const detail = `${what}: ${statusMessage(err)}`;
+  if (code === undefined || code >= 500 || code === 429) {
+    return new HubError('unavailable', detail, 'The Karpor hub is not answering right now; nothing was issued. Try again in a minute.');
+  }
+  if (code === 401 || code === 403) {
+    return new HubError('forbidden', detail, 'The bot is not allowed to do this on the Karpor hub; its access there needs fixing. Please tell your Karpor administrators.');
+  }
+  if (code === 404) return new HubError('not-found', detail, 'Something the bot needs on the Karpor hub is missing. Please tell your Karpor administrators.');
+  if (code === 409) return new HubError('conflict', detail, 'Someone changed the same thing on the Karpor hub at the same moment. Try again.');
+  return new HubError('invalid', detail, 'The Karpor hub refused the request. Please tell your Karpor administrators.');
+}

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import type * as k8s from '@kubernetes/client-node';
+import { newId, type Grant, type NewGrant } from '../domain/grant';
+import { MIN_SECONDS } from '../domain/policy';
+import type { Identity, IssuedToken } from '../domain/ports';
+import { hubError, statusOf, type HubConnection } from './connection';
+import { botLabels, GRANT_TYPE, MANAGED_BY, BOT, ROLE, selector, USER } from './labels';
+
+const A = {
+  grantedAt: 'karpor.io/granted-at',
+  expiresAt: 'karpor.io/expires-at',
+  serviceAccount: 'karpor.io/service-account',
+  approvedBy: 'karpor.io/approved-by',
+  reason: 'karpor.io/reason',
+  requestId: 'karpor.io/request',
+};
+const KIND = 'karpor.io/kind';
+const PREFIX = 'karpor-grant-';
+
+/**
+ * Grants are Secrets holding only metadata; every token is bound to its grant's Secret
+ * (TokenRequest boundObjectRef), so deleting the Secret revokes the tokens at once.
+ */
+export class Grants {
+  constructor(
+    private readonly conn: HubConnection,
+    private readonly namespace: string,
+    private readonly onMissingServiceAccount: (identity: Identity) => void,
+  ) {}
+
+  async issue(identity: Identity, grant: NewGrant, seconds: number): Promise<IssuedToken> {
+    const id = newId(randomBytes);
+    const name = PREFIX + id;
+    const expiresAt = new Date(grant.grantedAt.getTime() + seconds * 1000);
+    const body: k8s.V1Secret = {
+      type: GRANT_TYPE,
+      metadata: {
+        name,
+        namespace: this.namespace,
+        labels: botLabels({ [KIND]: 'grant', [USER]: grant.userId, [ROLE]: grant.role }),
+        annotations: clean({
+          [A.grantedAt]: grant.grantedAt.toISOString(),
+          [A.expiresAt]: expiresAt.toISOString(),
+          [A.serviceAccount]: identity.serviceAccount,
+          [A.approvedBy]: grant.approvedBy?.join(','),
+          [A.reason]: grant.reason,
+          [A.requestId]: grant.requestId,
+        }),
+      },
+    };
+    const secret = await this.conn.run(`create grant ${name}`, ({ core }) => core.createNamespacedSecret({ namespace: this.namespace, body }));
+    const created = toGrant(secret);
+    try {
+      const { token, expiresAt: tokenExpiry } = await this.mint(identity, created, seconds);
+      // The hub may cut a long request short: the grant ends when its token does.
+      if (tokenExpiry < created.expiresAt) created.expiresAt = await this.shorten(secret, tokenExpiry);
+      return { grant: created, token };
+    } catch (err) {
+      // No token came of it: the grant must not linger as if it had.
+      await this.delete(name).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** A fresh token bound to the same grant, lasting until the grant's end (the hub's floor is 10m). */
+  async reissue(grant: Grant, identity: Identity, now: Date): Promise<IssuedToken> {
+    const left = Math.floor((grant.expiresAt.getTime() - now.getTime()) / 1000);
+    const { token } = await this.mint(identity, grant, Math.max(MIN_SECONDS, left));
+    return { grant, token };
+  }
+
+  async get(id: string): Promise<Grant | undefined> {
+    const secret = await this.conn.find(`read grant ${id}`, ({ core }) => core.readNamespacedSecret({ namespace: this.namespace, name: PREFIX + id }));
+    return secret?.type === GRANT_TYPE ? toGrant(secret) : undefined;
+  }
+
+  async list(filter: { userId?: string }): Promise<Grant[]> {
+    const labelSelector = selector({ [MANAGED_BY]: BOT, [KIND]: 'grant', ...(filter.userId && { [USER]: filter.userId }) });
+    const list = await this.conn.run('list grants', ({ core }) => core.listNamespacedSecret({ namespace: this.namespace, labelSelector }));
+    return list.items.filter((s) => s.type === GRANT_TYPE).map(toGrant).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
+  }
+
+  /** False when the grant was already gone. */
+  async delete(name: string): Promise<boolean> {
+    const deleted = await this.conn.find(`delete ${name}`, ({ core }) => core.deleteNamespacedSecret({ namespace: this.namespace, name }));
+    return deleted !== undefined;
+  }
+
+  revoke(id: string): Promise<boolean> {
+    return this.delete(PREFIX + id);
+  }
+
+  private async mint(identity: Identity, grant: Grant, seconds: number): Promise<{ token: string; expiresAt: Date }> {
+    const body: k8s.AuthenticationV1TokenRequest = {
+      spec: {
+        audiences: [],
+        expirationSeconds: seconds,
+        boundObjectRef: { apiVersion: 'v1', kind: 'Secret', name: PREFIX + grant.id, uid: grant.uid },
+      },
+    };
+    try {
+      const answer = await this.conn.call(({ core }) =>
+        core.createNamespacedServiceAccountToken({ namespace: identity.namespace, name: identity.serviceAccount, body }),
+      );
+      const token = answer.status?.token;
+      const expiresAt = answer.status?.expirationTimestamp;
+      if (!token || !expiresAt) throw new Error('TokenRequest answered without a token');
+      return { token, expiresAt: new Date(expiresAt) };
+    } catch (err) {
+      if (statusOf(err) === 404) this.onMissingServiceAccount(identity);
+      throw hubError(err, `token request for ${identity.namespace}/${identity.serviceAccount}`);
+    }
+  }
+
+  private async shorten(secret: k8s.V1Secret, expiresAt: Date): Promise<Date> {
+    const body = { ...secret, metadata: { ...secret.metadata, annotations: { ...secret.metadata?.annotations, [A.expiresAt]: expiresAt.toISOString() } } };
+    await this.conn.run('record real expiry', ({ core }) => core.replaceNamespacedSecret({ namespace: this.namespace, name: secret.metadata!.name!, body }));
+    return expiresAt;
+  }
+
+}
+export function toGrant(secret: k8s.V1Secret): Grant {
+  const meta = secret.metadata ?? {};
+  const a = meta.annotations ?? {};
+  const l = meta.labels ?? {};
+  const approvedBy = a[A.approvedBy]?.split(',').filter(Boolean);
+  return {
+    id: (meta.name ?? '').slice(PREFIX.length),
+    uid: meta.uid,
+    userId: l[USER] ?? '',
+    role: l[ROLE] ?? '',
+    serviceAccount: a[A.serviceAccount] ?? '',
+    namespace: meta.namespace ?? '',
+    grantedAt: new Date(a[A.grantedAt] ?? 0),
+    expiresAt: new Date(a[A.expiresAt] ?? 0),
+    ...(approvedBy?.length && { approvedBy }),
+    ...(a[A.reason] && { reason: a[A.reason] }),
+    ...(a[A.requestId] && { requestId: a[A.requestId] }),
+  };
+}
+
+function clean(record: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).filter((e): e is [string, string] => e[1] !== undefined));
+}

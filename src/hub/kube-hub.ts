@@ -1,0 +1,55 @@
+import type { Grant, NewGrant } from '../domain/grant';
+import type { Policy, RolePolicy } from '../domain/policy';
+import type { Clock, Hub, Identity, IssuedToken } from '../domain/ports';
+import type { HubConnection } from './connection';
+import { Grants } from './grants';
+import { Identities } from './identities';
+
+/** The Hub port over a real Kubernetes API server (the Karpor hub). */
+export class KubeHub implements Hub {
+  private readonly identities: Identities;
+  private readonly grantStore: Grants;
+
+  constructor(
+    conn: HubConnection,
+    namespace: string,
+    identity: Policy['identity'],
+    private readonly clock: Clock,
+    onConflict: (detail: object) => void,
+  ) {
+    this.identities = new Identities(conn, namespace, identity, onConflict);
+    this.grantStore = new Grants(conn, namespace, (i) => this.identities.forget(i));
+  }
+
+  ensureIdentity(role: RolePolicy, userId: string): Promise<Identity> {
+    return this.identities.ensure(role, userId);
+  }
+
+  issue(identity: Identity, grant: NewGrant, seconds: number): Promise<IssuedToken> {
+    return this.grantStore.issue(identity, grant, seconds);
+  }
+
+  reissue(grant: Grant, identity: Identity): Promise<IssuedToken> {
+    return this.grantStore.reissue(grant, identity, this.clock.now());
+  }
+
+  grant(id: string): Promise<Grant | undefined> {
+    return this.grantStore.get(id);
+  }
+
+  grants(filter: { userId?: string }): Promise<Grant[]> {
+    return this.grantStore.list(filter);
+  }
+
+  revoke(grantId: string): Promise<boolean> {
+    return this.grantStore.revoke(grantId);
+  }
+
+  /** Deletes the grant objects whose time is up (tokens bound to them die with them). */
+  async deleteExpired(): Promise<number> {
+    const now = this.clock.now().getTime();
+    const expired = (await this.grantStore.list({})).filter((g) => g.expiresAt.getTime() <= now);
+    for (const grant of expired) await this.grantStore.revoke(grant.id);
+    return expired.length;
+  }
+}

@@ -1,0 +1,19 @@
+/** Labels and annotations on every object the bot keeps on the hub. */
+export const MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const BOT = 'karpor-token-bot';
+export const USER = 'karpor.io/user';
+export const ROLE = 'karpor.io/role';
+export const STATE = 'karpor.io/state';
+
+export const GRANT_TYPE = 'karpor.io/grant';
+export const REQUEST_TYPE = 'karpor.io/access-request';
+
+export function botLabels(extra: Record<string, string>): Record<string, string> {
+  return { [MANAGED_BY]: BOT, ...extra };
+}
+
+export function selector(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}

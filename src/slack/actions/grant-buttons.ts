@@ -1,0 +1,24 @@
+import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
+import type { AccessService } from '../../domain/access-service';
+import { ACTION } from '../messages/ids';
+import { ephemeralReply } from '../reply';
+
+/**
+ * "Show token again" and "Revoke now" on a grant card. The grant id in the button is only a
+ * pointer: ownership and the person's current roles are checked on the hub at the click.
+ */
+export function register(app: App, deps: { service: AccessService }): void {
+  app.action<BlockButtonAction>(ACTION.showAgain, async ({ ack, body, action, respond }) => {
+    await ack();
+    const reply = ephemeralReply(respond as RespondFn);
+    const answer = await deps.service.guarded(body.user.id, 'show again', () => deps.service.showAgain(body.user.id, action.value ?? ''), reply);
+    if (answer) await reply(answer);
+  });
+
+  app.action<BlockButtonAction>(ACTION.revokeGrant, async ({ ack, body, action, respond }) => {
+    await ack();
+    const reply = ephemeralReply(respond as RespondFn);
+    const answer = await deps.service.guarded(body.user.id, 'revoke', () => deps.service.revokeGrant(body.user.id, action.value ?? ''), reply);
+    if (answer) await reply(answer);
+  });
+}

@@ -1,0 +1,36 @@
+import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
+import type { AccessService } from '../../domain/access-service';
+import type { Approvals } from '../../domain/approvals';
+import { denyModal } from '../messages/approval';
+import { ACTION } from '../messages/ids';
+import { ephemeralReply } from '../reply';
+
+/**
+ * Approve, Deny and Cancel. The request id in a button is only a pointer: the request is read
+ * from the hub and every rule is checked again at the click.
+ */
+export function register(app: App, deps: { service: AccessService; approvals: Approvals }): void {
+  app.action<BlockButtonAction>(ACTION.approve, async ({ ack, body, action, respond }) => {
+    await ack();
+    const reply = ephemeralReply(respond as RespondFn);
+    await deps.service.guarded(body.user.id, 'approve', async () => {
+      await deps.approvals.approve(action.value ?? '', body.user.id, reply);
+    }, reply);
+  });
+
+  app.action<BlockButtonAction>(ACTION.deny, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const reply = ephemeralReply(respond as RespondFn);
+    await deps.service.guarded(body.user.id, 'deny', async () => {
+      await client.views.open({ trigger_id: body.trigger_id, view: denyModal(action.value ?? '') });
+    }, reply);
+  });
+
+  app.action<BlockButtonAction>(ACTION.cancel, async ({ ack, body, action, respond }) => {
+    await ack();
+    const reply = ephemeralReply(respond as RespondFn);
+    await deps.service.guarded(body.user.id, 'cancel', async () => {
+      await deps.approvals.cancel(action.value ?? '', body.user.id, reply);
+    }, reply);
+  });
+}

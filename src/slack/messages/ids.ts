@@ -1,0 +1,17 @@
+/** Action and view IDs: the contract between the messages and the listeners that handle them. */
+export const ACTION = {
+  showAgain: 'grant_show_again',
+  revokeGrant: 'grant_revoke',
+  approve: 'request_approve',
+  deny: 'request_deny',
+  cancel: 'request_cancel',
+} as const;
+
+export const VIEW = {
+  reason: 'request_reason',
+  denyReason: 'deny_reason',
+} as const;
+
+export const FIELD = {
+  reason: { block: 'reason', action: 'reason_input' },
+} as const;

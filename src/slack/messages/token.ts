@@ -1,0 +1,74 @@
+import type { KnownBlock } from '@slack/types';
+import { relative, utc, type Grant } from '../../domain/grant';
+import type { TokenDelivery } from '../../domain/ports';
+import { ACTION } from './ids';
+
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/** The ephemeral DM that carries the token: what it is, until when, and how to use it. */
+export function tokenMessage({ grant, token, dashboardUrl }: TokenDelivery, now: Date): SlackMessage {
+  const where = dashboardUrl ? `<${dashboardUrl}|the Karpor dashboard>` : 'the Karpor dashboard';
+  return {
+    // The notification preview: never the token itself.
+    text: `Your Karpor ${grant.role} token, valid until ${utc(grant.expiresAt)}`,
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `*Your Karpor \`${grant.role}\` token* — valid until *${utc(grant.expiresAt)}* (${relative(grant.expiresAt, now)}).` },
+      },
+      { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${token}\`\`\`` } },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `Paste it into the login page of ${where}. This message is visible only to you and is not stored; use *Show token again* on the grant card below if you lose it. Grant \`${grant.id}\`.`,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** The lasting DM card for a grant: no token, but the buttons to get one again or to revoke. */
+export function grantCard(grant: Grant, now: Date): SlackMessage {
+  const approved = grant.approvedBy?.length ? ` Approved by ${grant.approvedBy.map((u) => `<@${u}>`).join(', ')}.` : '';
+  return {
+    text: `Karpor grant ${grant.id}: ${grant.role} until ${utc(grant.expiresAt)}`,
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `:key: Karpor grant \`${grant.id}\`: *${grant.role}* until ${utc(grant.expiresAt)} (${relative(grant.expiresAt, now)}).${approved}` },
+      },
+      {
+        type: 'actions',
+        block_id: `grant_${grant.id}`,
+        elements: [
+          { type: 'button', action_id: ACTION.showAgain, text: { type: 'plain_text', text: 'Show token again' }, value: grant.id },
+          {
+            type: 'button',
+            action_id: ACTION.revokeGrant,
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Revoke now' },
+            value: grant.id,
+            confirm: {
+              title: { type: 'plain_text', text: 'Revoke this grant?' },
+              text: { type: 'plain_text', text: 'Every token of this grant stops working at once.' },
+              confirm: { type: 'plain_text', text: 'Revoke' },
+              deny: { type: 'plain_text', text: 'Keep it' },
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** The card once its grant has ended, so nobody clicks dead buttons. */
+export function endedGrantCard(grant: Pick<Grant, 'id' | 'role'>, why: string): SlackMessage {
+  const text = `Karpor grant \`${grant.id}\` (${grant.role}) ${why}.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:lock: ${text}` } }] };
+}

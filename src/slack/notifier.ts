@@ -1,0 +1,76 @@
+import type { WebClient } from '@slack/web-api';
+import { DeliveryError } from '../domain/errors';
+import type { Clock, Notifier, TokenDelivery } from '../domain/ports';
+import type { AccessRequest } from '../domain/request';
+import { grantCard, tokenMessage } from './messages/token';
+
+/**
+ * The Notifier port over the Slack Web API. DM channel IDs never change for a person, so they are
+ * remembered: delivering a token then costs two Web API calls.
+ */
+export class SlackNotifier implements Notifier {
+  private readonly dms = new Map<string, string>();
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly clock: Clock,
+    private readonly cards: ApprovalCards | undefined = undefined,
+  ) {}
+
+  async deliverToken(delivery: TokenDelivery): Promise<void> {
+    const userId = delivery.grant.userId;
+    const channel = await this.dm(userId);
+    const now = this.clock.now();
+    try {
+      await this.client.chat.postEphemeral({ channel, user: userId, ...tokenMessage(delivery, now) });
+    } catch (err) {
+      throw new DeliveryError(
+        `postEphemeral to ${userId} failed: ${slackError(err)}`,
+        'I could not put the token in your DM with me, so I revoked it again. Open a DM with the Karpor token app (Apps → Karpor tokens) and try again.',
+      );
+    }
+    // The card is a convenience; the token already reached the person.
+    await this.client.chat.postMessage({ channel, ...grantCard(delivery.grant, now) }).catch(() => undefined);
+  }
+
+  async tell(userId: string, text: string): Promise<void> {
+    await this.client.chat.postMessage({ channel: await this.dm(userId), text });
+  }
+
+  postApprovalCards(request: AccessRequest, approvers: string[]): Promise<AccessRequest['cards']> {
+    if (!this.cards) throw new Error('approval cards are not configured');
+    return this.cards.post(request, approvers);
+  }
+
+  async updateApprovalCards(request: AccessRequest): Promise<void> {
+    await this.cards?.update(request);
+  }
+
+  async dm(userId: string): Promise<string> {
+    const known = this.dms.get(userId);
+    if (known) return known;
+    try {
+      const answer = await this.client.conversations.open({ users: userId });
+      const id = answer.channel?.id;
+      if (!id) throw new Error('conversations.open gave no channel');
+      this.dms.set(userId, id);
+      return id;
+    } catch (err) {
+      throw new DeliveryError(
+        `conversations.open for ${userId} failed: ${slackError(err)}`,
+        'I could not open a DM with you, so nothing was issued. Make sure you can message the Karpor token app, then try again.',
+      );
+    }
+  }
+}
+
+/** Posting and redrawing approval cards; see approval-cards.ts. */
+export interface ApprovalCards {
+  post(request: AccessRequest, approvers: string[]): Promise<AccessRequest['cards']>;
+  update(request: AccessRequest): Promise<void>;
+}
+
+export function slackError(err: unknown): string {
+  const e = err as { code?: string; data?: { error?: string }; statusCode?: number; message?: string };
+  return [e.code, e.data?.error, e.statusCode, e.message].filter(Boolean).join(' ');
+}

@@ -1,0 +1,53 @@
+import type { App } from '@slack/bolt';
+import type { AccessService } from '../../domain/access-service';
+import type { Approvals } from '../../domain/approvals';
+import type { Reply } from '../../domain/ports';
+import { FIELD, VIEW } from '../messages/ids';
+
+type ViewValues = Record<string, Record<string, { value?: string | null }>>;
+
+function reasonOf(values: ViewValues): string {
+  return (values[FIELD.reason.block]?.[FIELD.reason.action]?.value ?? '').trim();
+}
+
+function metadata(raw: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(raw);
+    return parsed && typeof parsed === 'object' ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The reason and deny-reason modals. Answers go to the person's DM (modals have no response URL). */
+export function register(app: App, deps: { service: AccessService; approvals: Approvals; replyInDm: (userId: string) => Reply }): void {
+  app.view(VIEW.reason, async ({ ack, body, view }) => {
+    const reason = reasonOf(view.state.values as ViewValues);
+    if (!reason) {
+      await ack({ response_action: 'errors', errors: { [FIELD.reason.block]: 'Say why you need access.' } });
+      return;
+    }
+    await ack();
+    const userId = body.user.id;
+    const { role, seconds } = metadata(view.private_metadata);
+    const reply = deps.replyInDm(userId);
+    await deps.service.guarded(userId, 'approval request', async () => {
+      // Role and duration are asked again of the policy: the form is only what was typed.
+      await deps.approvals.request(userId, { role: String(role), ...(typeof seconds === 'number' && { seconds }), reason }, reply);
+    }, reply);
+  });
+
+  app.view(VIEW.denyReason, async ({ ack, body, view }) => {
+    const reason = reasonOf(view.state.values as ViewValues);
+    if (!reason) {
+      await ack({ response_action: 'errors', errors: { [FIELD.reason.block]: 'Tell the requester why.' } });
+      return;
+    }
+    await ack();
+    const userId = body.user.id;
+    const reply = deps.replyInDm(userId);
+    await deps.service.guarded(userId, 'deny', async () => {
+      await deps.approvals.deny(String(metadata(view.private_metadata).requestId ?? ''), userId, reason, reply);
+    }, reply);
+  });
+}
