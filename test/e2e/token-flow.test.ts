@@ -1,0 +1,158 @@
+// The core flow end to end: signed slash commands into the real Bolt receiver, the real hub,
+// the fake Slack Web API recording what the bot sends.
+import * as k8s from '@kubernetes/client-node';
+import { adminKubeConfig, hubRequest } from '../support/hub';
+import { PEOPLE, startTestBot, tokenIn, type TestBot } from '../support/bot';
+import { postSigned, slashCommandBody } from '../support/slack-requests';
+
+const issued: string[] = [];
+let t: TestBot;
+const core = () => adminKubeConfig().makeApiClient(k8s.CoreV1Api);
+const rbac = () => adminKubeConfig().makeApiClient(k8s.RbacAuthorizationV1Api);
+
+beforeAll(async () => {
+  t = await startTestBot();
+});
+afterAll(async () => {
+  // Whatever was issued in this file must not be in any log line, at debug level.
+  const all = t.logs.join('\n');
+  expect(issued.length).toBeGreaterThan(0);
+  for (const token of issued) expect(all).not.toContain(token);
+  await t.stop();
+});
+beforeEach(() => t.slack.reset());
+
+async function tokenFor(userId: string): Promise<{ token: string; text: string }> {
+  const msg = await t.slack.waitFor(() => t.slack.messages.find((m) => m.method === 'chat.postEphemeral' && m.user === userId && tokenIn(m)), 15_000);
+  const token = tokenIn(msg)!;
+  issued.push(token);
+  return { token, text: JSON.stringify(msg.blocks) };
+}
+
+async function answerTo(responseUrl: string): Promise<string> {
+  const id = responseUrl.split('/').pop();
+  const res = await t.slack.waitFor(() => t.slack.responses.find((r) => r.id === id), 15_000);
+  return String(res.body.text);
+}
+
+async function namespaceSecrets(): Promise<string[]> {
+  const list = await core().listNamespacedSecret({ namespace: t.namespace });
+  return list.items.map((s) => s.metadata!.name!);
+}
+
+test('a guest token arrives by ephemeral DM and can do exactly what karpor-guest allows', async () => {
+  const sent = await t.command(PEOPLE.engineer, 'guest 2h');
+  expect(sent.status).toBe(200);
+  const { token, text } = await tokenFor(PEOPLE.engineer);
+  const dm = t.slack.messages.find((m) => m.method === 'chat.postEphemeral')!;
+  expect(dm.channel).toBe(`D${PEOPLE.engineer}`);
+  expect(text).toMatch(/valid until \*\d{4}-\d\d-\d\d \d\d:\d\d UTC\* \(in (1h 59m|2h)\)/);
+  expect(await answerTo(sent.responseUrl)).toMatch(/token is in your DM/);
+  // Nowhere else: the channel answer, cards and calls carry no token.
+  expect(JSON.stringify(t.slack.responses)).not.toContain(token);
+  expect(JSON.stringify(t.slack.messages.filter((m) => m !== dm))).not.toContain(token);
+
+  expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(404);
+  expect(await hubRequest(token, 'POST', '/rest-api/v1/cluster/x')).toBe(403);
+  expect(await hubRequest('not-a-token', 'GET', '/rest-api/v1/authn')).toBe(401);
+
+  const sa = await core().readNamespacedServiceAccount({ namespace: t.namespace, name: `${t.prefix}-guest` });
+  expect(sa.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('karpor-token-bot');
+  const crb = await rbac().readClusterRoleBinding({ name: `${t.prefix}-guest` });
+  expect(crb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'karpor-guest' });
+  expect(crb.subjects).toEqual([{ kind: 'ServiceAccount', name: `${t.prefix}-guest`, namespace: t.namespace }]);
+});
+
+test('a second request reuses the ServiceAccount and binding and gets a different working token', async () => {
+  const before = await core().readNamespacedServiceAccount({ namespace: t.namespace, name: `${t.prefix}-guest` });
+  await t.command(PEOPLE.engineer, 'guest');
+  const { token } = await tokenFor(PEOPLE.engineer);
+  expect(issued.filter((x) => x === token)).toHaveLength(1);
+  const after = await core().readNamespacedServiceAccount({ namespace: t.namespace, name: `${t.prefix}-guest` });
+  expect(after.metadata?.uid).toBe(before.metadata?.uid);
+  expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(404);
+});
+
+test('an admin token, once issued, may write clusters', async () => {
+  // Approval is tested elsewhere; here admin is configured without it to check the role itself.
+  const noApproval = await startTestBot({
+    namespace: t.namespace,
+    policy: { identity: { mode: 'shared', prefix: `${t.prefix}-x` }, roles: { admin: { clusterRole: 'karpor-admin', groups: ['platform'], approval: 'none' } } },
+  });
+  try {
+    await noApproval.command(PEOPLE.platformAdmin, 'admin 30m');
+    const msg = await noApproval.slack.waitFor(() => noApproval.slack.messages.find((m) => m.method === 'chat.postEphemeral' && tokenIn(m)), 15_000);
+    const token = tokenIn(msg)!;
+    issued.push(token);
+    expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(404);
+    expect(await hubRequest(token, 'POST', '/rest-api/v1/cluster/x')).toBe(404);
+  } finally {
+    await noApproval.stop();
+  }
+});
+
+test.each([
+  ['guest 5m', /too short/],
+  ['guest 9h', /at most 8h/],
+  ['guest 1x', /not a duration/],
+  ['guest 1h extra', /Unexpected "extra"/],
+  ['nosuchrole', /There is no role "nosuchrole"/],
+  ['GUEST; rm -rf /', /not a role name/],
+  ['admin 1h', /not in a group that may request `admin`/],
+])('"%s" gets a specific answer and touches nothing on the hub', async (text, answer) => {
+  const before = await namespaceSecrets();
+  const sent = await t.command(PEOPLE.engineer, text);
+  expect(sent.status).toBe(200);
+  expect(await answerTo(sent.responseUrl)).toMatch(answer);
+  expect(await namespaceSecrets()).toEqual(before);
+  expect(t.slack.messages).toHaveLength(0);
+  await expect(core().readNamespacedServiceAccount({ namespace: t.namespace, name: `${t.prefix}-admin` })).rejects.toMatchObject({ code: 404 });
+});
+
+test('a person in no mapped group is refused politely', async () => {
+  const sent = await t.command(PEOPLE.outsider, 'guest');
+  expect(await answerTo(sent.responseUrl)).toMatch(/not in a group that may request `guest`.*You may not request any Karpor role/s);
+});
+
+test('help, and a bare command, list the roles this person may request', async () => {
+  const bare = await t.command(PEOPLE.platformAdmin, '');
+  const text = await answerTo(bare.responseUrl);
+  expect(text).toMatch(/`guest` \(up to 8h\)/);
+  expect(text).toMatch(/`admin` \(up to 4h, needs approval\)/);
+  const help = await t.command(PEOPLE.engineer, 'help');
+  expect(await answerTo(help.responseUrl)).not.toMatch(/`admin`/);
+});
+
+test('a binding that points at the wrong role is refused, with an alert in the log', async () => {
+  const name = `${t.prefix}-wrong-guest`;
+  await rbac().createClusterRoleBinding({
+    body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'karpor-admin' }, subjects: [{ kind: 'ServiceAccount', name, namespace: t.namespace }] },
+  });
+  const wrong = await startTestBot({
+    namespace: t.namespace,
+    policy: { identity: { mode: 'shared', prefix: `${t.prefix}-wrong` }, roles: { guest: { clusterRole: 'karpor-guest', groups: ['engineers'] } } },
+  });
+  try {
+    const sent = await wrong.command(PEOPLE.engineer, 'guest');
+    const id = sent.responseUrl.split('/').pop();
+    const res = await wrong.slack.waitFor(() => wrong.slack.responses.find((r) => r.id === id), 15_000);
+    expect(String(res.body.text)).toMatch(/ClusterRoleBinding `.*-wrong-guest` is not what this bot expects \(it binds ClusterRole karpor-admin/);
+    expect(wrong.slack.messages.filter((m) => tokenIn(m))).toHaveLength(0);
+    expect(wrong.logs.some((l) => /"alert":true/.test(l) && /hub binding conflict/.test(l))).toBe(true);
+    const crb = await rbac().readClusterRoleBinding({ name });
+    expect(crb.roleRef.name).toBe('karpor-admin');
+  } finally {
+    await wrong.stop();
+  }
+});
+
+test('a request with a bad signature gets 401 and changes nothing', async () => {
+  const before = await namespaceSecrets();
+  const body = slashCommandBody({ userId: PEOPLE.engineer, text: 'guest', responseUrl: t.slack.responseUrl('forged') });
+  const res = await postSigned(t.url, 'not-the-signing-secret', body);
+  expect(res.status).toBe(401);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(t.slack.responses).toHaveLength(0);
+  expect(t.slack.messages).toHaveLength(0);
+  expect(await namespaceSecrets()).toEqual(before);
+});

@@ -1,0 +1,140 @@
+// Runs the real bot for tests: HTTP mode, its least-privilege identity from deploy/hub/rbac.yaml
+// on the test hub, the fake Slack Web API, and every log line captured.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { Bot } from '../../src/bot';
+import type { Settings } from '../../src/config/env';
+import { policyFrom, type PolicyInput } from '../../src/config/policy-file';
+import type { Clock } from '../../src/domain/ports';
+import { createLog } from '../../src/log';
+import { startFakeSlack, type FakeSlack, type FakeSlackOptions } from '../fakes/slack-api';
+import { adminKubeConfig, createNamespace, hubServer, serviceAccountToken, uniqueName, writeKubeconfigForToken } from './hub';
+import { postSigned, slashCommandBody, interactionBody } from './slack-requests';
+
+export const SIGNING_SECRET = 'test-signing-secret';
+export const BOT_TOKEN = 'xoxb-test-bot-token';
+const RBAC_FILE = path.join(__dirname, '../../deploy/hub/rbac.yaml');
+
+/** Applies the bot's RBAC from deploy/ into `namespace` and returns a kubeconfig with its token. */
+export async function botIdentity(namespace: string): Promise<string> {
+  const objects = k8s.KubernetesObjectApi.makeApiClient(adminKubeConfig());
+  for (const doc of parseAllDocuments(fs.readFileSync(RBAC_FILE, 'utf8'))) {
+    const obj = doc.toJSON() as k8s.KubernetesObject & { subjects?: Array<{ namespace?: string }> };
+    if (obj.metadata?.namespace) obj.metadata.namespace = namespace;
+    for (const s of obj.subjects ?? []) s.namespace = namespace;
+    // The ClusterRoleBinding is per test namespace; the ClusterRole is the same for all.
+    if (obj.kind === 'ClusterRoleBinding') obj.metadata!.name = `karpor-token-bot-${namespace}`;
+    try {
+      await objects.create(obj);
+    } catch (err) {
+      // Made already by an earlier bot in this namespace, from the same file.
+      if (!(err instanceof k8s.ApiException && err.code === 409)) throw err;
+    }
+  }
+  const token = await serviceAccountToken(namespace, 'karpor-token-bot', 3600);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bot-kubeconfig-')), 'config');
+  writeKubeconfigForToken(file, hubServer(), token);
+  return file;
+}
+
+export const PEOPLE = {
+  engineer: 'U0ENGINEER',
+  platformAdmin: 'U0PLATFORM',
+  approver: 'U0APPROVER',
+  approver2: 'U0APPROVR2',
+  outsider: 'U0OUTSIDER',
+};
+
+export const GROUPS = [
+  { id: 'S0ENG', handle: 'engineers', users: [PEOPLE.engineer, PEOPLE.platformAdmin] },
+  { id: 'S0PLAT', handle: 'platform', users: [PEOPLE.platformAdmin] },
+  { id: 'S0APPR', handle: 'karpor-approvers', users: [PEOPLE.approver, PEOPLE.approver2] },
+];
+
+/** A policy like an operator's: guest for engineers, admin for platform with approval. */
+export function testPolicy(prefix: string, overrides: Partial<PolicyInput> = {}): PolicyInput {
+  return {
+    identity: { mode: 'shared', prefix },
+    roles: {
+      guest: { clusterRole: 'karpor-guest', groups: ['engineers'], defaultDuration: '1h', maxDuration: '8h' },
+      admin: { clusterRole: 'karpor-admin', groups: ['platform'], defaultDuration: '1h', maxDuration: '4h', approval: { groups: ['karpor-approvers'], timeout: '30m' } },
+    },
+    ...overrides,
+  };
+}
+
+export interface TestBot {
+  bot: Bot;
+  url: string;
+  slack: FakeSlack;
+  namespace: string;
+  prefix: string;
+  logs: string[];
+  command(userId: string, text: string): Promise<{ status: number; ms: number; responseUrl: string }>;
+  interact(payload: object): Promise<{ status: number; ms: number }>;
+  stop(): Promise<void>;
+}
+
+export interface TestBotOptions {
+  policy?: PolicyInput;
+  namespace?: string;
+  slack?: FakeSlack;
+  slackOptions?: FakeSlackOptions;
+  clock?: Clock;
+  kubeconfig?: string;
+  timeoutMs?: number;
+}
+
+export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> {
+  const namespace = opts.namespace ?? (await createNamespace(uniqueName('bot')));
+  const prefix = uniqueName('t').slice(0, 12);
+  const kubeconfig = opts.kubeconfig ?? (await botIdentity(namespace));
+  const slack = opts.slack ?? (await startFakeSlack({ botToken: BOT_TOKEN, usergroups: GROUPS, ...opts.slackOptions }));
+  const logs: string[] = [];
+  const log = createLog('debug', { write: (line: string) => void logs.push(line) });
+  const settings: Settings = {
+    slack: { botToken: BOT_TOKEN, mode: 'http', signingSecret: SIGNING_SECRET, apiUrl: slack.url },
+    hub: { source: { kind: 'kubeconfig', path: kubeconfig }, namespace, timeoutMs: opts.timeoutMs ?? 10_000 },
+    policyFile: '(inline)',
+    port: 0,
+    logLevel: 'debug',
+  };
+  const bot = new Bot({
+    settings,
+    policy: policyFrom(opts.policy ?? testPolicy(prefix)),
+    log,
+    slackRetries: { retries: 0 },
+    ...(opts.clock && { clock: opts.clock }),
+    intervals: { directoryMs: 60_000, directoryStaleMs: 10 * 60_000, housekeepingMs: 3_600_000 },
+  });
+  const port = await bot.start();
+  const url = `http://127.0.0.1:${port}/slack/events`;
+  let n = 0;
+  return {
+    bot,
+    url,
+    slack,
+    namespace,
+    prefix,
+    logs,
+    async command(userId, text) {
+      const responseUrl = slack.responseUrl(`cmd-${++n}`);
+      const res = await postSigned(url, SIGNING_SECRET, slashCommandBody({ userId, text, responseUrl }));
+      return { status: res.status, ms: res.ms, responseUrl };
+    },
+    interact: (payload) => postSigned(url, SIGNING_SECRET, interactionBody(payload)),
+    async stop() {
+      await bot.stop();
+      if (!opts.slack) await slack.stop();
+    },
+  };
+}
+
+/** The token inside an ephemeral token DM (a code block), if the message carries one. */
+export function tokenIn(message: { blocks?: unknown }): string | undefined {
+  const match = /```(eyJ[^`]+)```/.exec(JSON.stringify(message.blocks ?? []));
+  return match?.[1];
+}
