@@ -74,7 +74,7 @@ export interface TestBot {
   prefix: string;
   logs: string[];
   command(userId: string, text: string): Promise<{ status: number; ms: number; responseUrl: string }>;
-  interact(payload: object): Promise<{ status: number; ms: number }>;
+  interact(payload: object): Promise<{ status: number; ms: number; body: string }>;
   stop(): Promise<void>;
 }
 
@@ -86,11 +86,13 @@ export interface TestBotOptions {
   clock?: Clock;
   kubeconfig?: string;
   timeoutMs?: number;
+  /** ServiceAccount prefix; bots sharing one can stand for replicas of one deployment. */
+  prefix?: string;
 }
 
 export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> {
   const namespace = opts.namespace ?? (await createNamespace(uniqueName('bot')));
-  const prefix = uniqueName('t').slice(0, 12);
+  const prefix = opts.prefix ?? uniqueName('t').slice(0, 12);
   const kubeconfig = opts.kubeconfig ?? (await botIdentity(namespace));
   const slack = opts.slack ?? (await startFakeSlack({ botToken: BOT_TOKEN, usergroups: GROUPS, ...opts.slackOptions }));
   const logs: string[] = [];
@@ -131,6 +133,12 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
       if (!opts.slack) await slack.stop();
     },
   };
+}
+
+/** A movable clock: tests jump ahead instead of waiting. */
+export function movableClock(): Clock & { advance(ms: number): void } {
+  let offset = 0;
+  return { now: () => new Date(Date.now() + offset), advance: (ms) => void (offset += ms) };
 }
 
 /** The token inside an ephemeral token DM (a code block), if the message carries one. */
