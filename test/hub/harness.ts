@@ -1,0 +1,387 @@
+// Starts a real, loopback-only kube-apiserver + etcd ("test hub") for tests and local runs.
+import { spawn, execFile, ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as https from 'node:https';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { stringify as toYaml } from 'yaml';
+
+export interface RunningHub {
+  /** https://127.0.0.1:PORT */
+  server: string;
+  /** Admin kubeconfig (group system:masters) inside `dir`. */
+  kubeconfigPath: string;
+  metricsUrl?: string;
+  binDir: string;
+  /** The hub's private temp directory; removed by stop(). */
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export interface StartHubOptions {
+  /** Parent directory for the hub's temp directory (default: the OS temp dir). */
+  dir?: string;
+  log?: (s: string) => void;
+  /** Sets --service-account-max-token-expiration (the apiserver accepts no less than 3600). */
+  maxTokenSeconds?: number;
+}
+
+const hubDir = __dirname;
+const repoRoot = path.resolve(hubDir, '..', '..');
+const ADMIN_USER = 'karpor-test-admin';
+const READY_TIMEOUT_MS = 90_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+function k8sVersion(): string {
+  return process.env.K8S_VERSION || fs.readFileSync(path.join(hubDir, 'K8S_VERSION'), 'utf8').trim();
+}
+
+/** Same location build.sh uses. */
+export function hubBinDir(): string {
+  return process.env.HUB_BIN_DIR || path.join(repoRoot, '.hub', 'bin', k8sVersion());
+}
+
+function binariesPresent(binDir: string): boolean {
+  return ['kube-apiserver', 'kubectl', 'etcd'].every((b) => {
+    try {
+      fs.accessSync(path.join(binDir, b), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Builds the hub binaries with build.sh when they are missing, streaming its progress lines. */
+export async function ensureHubBinaries(log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<string> {
+  const binDir = hubBinDir();
+  if (binariesPresent(binDir)) return binDir;
+  log(`hub binaries missing in ${binDir}: building them with test/hub/build.sh (a cold build takes 10-20 minutes)`);
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('bash', [path.join(hubDir, 'build.sh')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const tail: string[] = [];
+    const onData = (buf: Buffer): void => {
+      for (const line of buf.toString('utf8').split('\n')) {
+        if (!line.trim()) continue;
+        tail.push(line);
+        if (tail.length > 30) tail.shift();
+        log(line);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`test/hub/build.sh failed (${signal ?? code}):\n${tail.join('\n')}`));
+    });
+  });
+  if (!binariesPresent(binDir)) throw new Error(`build.sh finished but the binaries are not in ${binDir}`);
+  return binDir;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+// The program is exec'd by sh, so the spawned pid is the program itself; a background loop
+// (same process group) watches the program's parent and, once node is gone (the program has
+// been re-parented), kills it and removes the hub dir, so nothing outlives node even after
+// SIGKILL. An orphaned hub gets only a short grace period: the apiserver's graceful shutdown
+// can hang for long once etcd is gone. $1 is the hub dir.
+const WATCHDOG = `
+me=$$
+parent=$PPID
+cleanup=$1
+shift
+# prints "<state> <ppid>" of pid $1, nothing once it is gone
+stat_of() {
+  if [ -r /proc/$1/stat ]; then
+    read -r _ _ s p _ 2>/dev/null < /proc/$1/stat && echo "$s $p"
+  else
+    ps -o stat= -o ppid= -p "$1" 2>/dev/null | awk '{ print $1" "$2 }'
+  fi
+}
+alive() {
+  case "$(stat_of "$me")" in ''|Z*) return 1 ;; esac
+}
+(
+  while :; do
+    sleep 1
+    st=$(stat_of "$me")
+    [ -n "$st" ] || exit 0
+    if [ "\${st#* }" != "$parent" ]; then
+      kill -TERM "$me" 2>/dev/null
+      i=0
+      while [ $i -lt 4 ] && alive; do sleep 0.5; i=$((i+1)); done
+      kill -KILL "$me" 2>/dev/null
+      rm -rf "$cleanup" 2>/dev/null
+      exit 0
+    fi
+  done
+) </dev/null &
+exec "$@"
+`;
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  logPath: string;
+  exited: Promise<void>;
+  exitInfo?: string;
+}
+
+function startProc(name: string, bin: string, args: string[], logPath: string, cleanupDir: string): Proc {
+  const fd = fs.openSync(logPath, 'a');
+  let child: ChildProcess;
+  try {
+    // detached: own process group, so a terminal Ctrl-C reaches only node, which then stops the hub.
+    child = spawn('sh', ['-c', WATCHDOG, `${name}-watchdog`, cleanupDir, bin, ...args], {
+      stdio: ['ignore', fd, fd],
+      detached: true,
+    });
+  } finally {
+    fs.closeSync(fd);
+  }
+  const proc: Proc = { name, child, logPath, exited: Promise.resolve() };
+  proc.exited = new Promise<void>((resolve) => {
+    child.on('exit', (code, signal) => {
+      proc.exitInfo = signal ? `signal ${signal}` : `exit code ${code}`;
+      resolve();
+    });
+    child.on('error', (err) => {
+      proc.exitInfo = `spawn error: ${err.message}`;
+      resolve();
+    });
+  });
+  return proc;
+}
+
+function killGroup(proc: Proc, signal: NodeJS.Signals): void {
+  if (proc.child.pid === undefined) return;
+  try {
+    process.kill(-proc.child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+async function stopProc(proc: Proc): Promise<void> {
+  if (proc.exitInfo === undefined) {
+    killGroup(proc, 'SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      proc.exited.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), STOP_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) killGroup(proc, 'SIGKILL');
+    await proc.exited;
+  }
+  // The watchdog loop and its sleep share the group.
+  killGroup(proc, 'SIGKILL');
+}
+
+function tailOf(file: string, lines = 40): string {
+  try {
+    const all = fs.readFileSync(file, 'utf8').split('\n');
+    return all.slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+function get(url: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const mod = url.startsWith('https:') ? https : http;
+    const req = mod.request(
+      url,
+      {
+        method: 'GET',
+        headers: token ? { Authorization: `Bearer ${token}` } : {},
+        rejectUnauthorized: false,
+        timeout: 5000,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function waitFor(what: string, procs: Proc[], timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const dead = procs.find((p) => p.exitInfo !== undefined);
+    if (dead) throw new Error(`${dead.name} exited (${dead.exitInfo}) while waiting for ${what}`);
+    try {
+      if (await check()) return;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? ` (${last})` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function run(bin: string, args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(bin, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${path.basename(bin)} ${args.join(' ')} failed: ${stderr.trim() || err.message}`));
+      else resolve(stdout);
+    });
+    child.stdin?.end(input ?? '');
+  });
+}
+
+export function kubectl(hub: RunningHub, args: string[], input?: string): Promise<string> {
+  return run(path.join(hub.binDir, 'kubectl'), ['--kubeconfig', hub.kubeconfigPath, ...args], input);
+}
+
+/** Admin kubeconfig with a bearer token; TLS verification off because the serving cert is self-signed. */
+export function adminKubeconfigYaml(server: string, token: string): string {
+  return toYaml({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'test-hub', cluster: { server, 'insecure-skip-tls-verify': true } }],
+    users: [{ name: ADMIN_USER, user: { token } }],
+    contexts: [{ name: 'test-hub', context: { cluster: 'test-hub', user: ADMIN_USER } }],
+    'current-context': 'test-hub',
+  });
+}
+
+// Hubs still running when node exits normally (e.g. a crash without teardown) are killed here.
+const live = new Set<{ procs: Proc[]; dir: string }>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const h of live) {
+      for (const p of h.procs) killGroup(p, 'SIGKILL');
+      try {
+        fs.rmSync(h.dir, { recursive: true, force: true });
+      } catch {
+        // best effort
+      }
+    }
+  });
+}
+
+export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> {
+  const log = opts.log ?? (() => undefined);
+  if (opts.maxTokenSeconds !== undefined && !(opts.maxTokenSeconds >= 3600 && opts.maxTokenSeconds <= 2 ** 32)) {
+    throw new Error(`maxTokenSeconds must be between 3600 and 2^32 (kube-apiserver refuses to start otherwise), got ${opts.maxTokenSeconds}`);
+  }
+  const binDir = hubBinDir();
+  if (!binariesPresent(binDir)) throw new Error(`hub binaries missing in ${binDir}: run ensureHubBinaries() or bash test/hub/build.sh`);
+
+  const dir = await fsp.mkdtemp(path.join(opts.dir ?? os.tmpdir(), 'karpor-test-hub-'));
+  const procs: Proc[] = [];
+  const entry = { procs, dir };
+  installExitHook();
+  live.add(entry);
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      // apiserver first, so it does not spin on a vanished etcd.
+      for (const p of [...procs].reverse()) await stopProc(p);
+      live.delete(entry);
+      await fsp.rm(dir, { recursive: true, force: true });
+    })());
+
+  try {
+    const [etcdPort, apiPort] = [await freePort(), await freePort()];
+    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+    const server = `https://127.0.0.1:${apiPort}`;
+
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    });
+    const saKey = path.join(dir, 'sa.key');
+    const saPub = path.join(dir, 'sa.pub');
+    await fsp.writeFile(saKey, privateKey, { mode: 0o600 });
+    await fsp.writeFile(saPub, publicKey);
+
+    const adminToken = randomBytes(32).toString('hex');
+    const tokenFile = path.join(dir, 'admin-token.csv');
+    await fsp.writeFile(tokenFile, `${adminToken},${ADMIN_USER},${ADMIN_USER},"system:masters"\n`, { mode: 0o600 });
+    const kubeconfigPath = path.join(dir, 'admin.kubeconfig');
+    await fsp.writeFile(kubeconfigPath, adminKubeconfigYaml(server, adminToken), { mode: 0o600 });
+
+    log(`starting etcd on ${etcdUrl}`);
+    const etcd = startProc('etcd', path.join(binDir, 'etcd'), [
+      '--name', 'test-hub',
+      '--data-dir', path.join(dir, 'etcd'),
+      '--listen-client-urls', etcdUrl,
+      '--advertise-client-urls', etcdUrl,
+      '--listen-peer-urls', 'http://localhost:0',
+      '--unsafe-no-fsync',
+      '--log-level', 'warn',
+    ], path.join(dir, 'etcd.log'), dir);
+    procs.push(etcd);
+    await waitFor('etcd /health', procs, 30_000, async () => (await get(`${etcdUrl}/health`)).status === 200);
+
+    log(`starting kube-apiserver on ${server}`);
+    const apiArgs = [
+      '--etcd-servers', etcdUrl,
+      '--bind-address', '127.0.0.1',
+      '--advertise-address', '127.0.0.1',
+      '--secure-port', String(apiPort),
+      '--cert-dir', path.join(dir, 'certs'),
+      '--service-cluster-ip-range', '10.0.0.0/24',
+      '--authorization-mode', 'RBAC',
+      '--token-auth-file', tokenFile,
+      '--service-account-issuer', 'karpor',
+      '--api-audiences', 'karpor',
+      '--service-account-key-file', saPub,
+      '--service-account-signing-key-file', saKey,
+      '--disable-admission-plugins', 'ServiceAccount',
+    ];
+    if (opts.maxTokenSeconds !== undefined) apiArgs.push('--service-account-max-token-expiration', `${opts.maxTokenSeconds}s`);
+    const apiserver = startProc('kube-apiserver', path.join(binDir, 'kube-apiserver'), apiArgs, path.join(dir, 'kube-apiserver.log'), dir);
+    procs.push(apiserver);
+
+    const started = Date.now();
+    await waitFor('kube-apiserver /readyz', procs, READY_TIMEOUT_MS, async () => {
+      const res = await get(`${server}/readyz`, adminToken);
+      return res.status === 200;
+    });
+    log(`kube-apiserver ready after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+
+    const hub: RunningHub = { server, kubeconfigPath, binDir, dir, stop };
+    const rbacDir = path.join(hubDir, 'karpor-rbac');
+    const files = fs.readdirSync(rbacDir).filter((f) => f.endsWith('.yaml')).sort();
+    await kubectl(hub, ['apply', ...files.flatMap((f) => ['-f', path.join(rbacDir, f)])]);
+    log(`applied Karpor RBAC: ${files.join(', ')}`);
+    return hub;
+  } catch (err) {
+    // The process that died first is the likely culprit: show its log first.
+    const ordered = [...procs].sort((a, b) => Number(b.exitInfo !== undefined) - Number(a.exitInfo !== undefined));
+    const tails = ordered.map((p) => `--- ${p.name} log (tail) ---\n${tailOf(p.logPath)}`).join('\n');
+    await stop();
+    throw new Error(`test hub failed to start: ${(err as Error).message}\n${tails}`);
+  }
+}
