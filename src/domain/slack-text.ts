@@ -10,7 +10,7 @@ const LINK = /<([^@#!][^|>]*)(?:\|([^>]*))?>/g;
 export function plainFromSlack(text: string): string {
   return text
     .replace(MENTION, (_m, sigil: string, id: string, label?: string) =>
-      sigil === '!' ? `@${(id.split('^')[0] ?? id)}` : `${sigil}${label || id}`,
+      sigil === '!' ? label || `@${id.split('^')[0] ?? id}` : `${sigil}${label || id}`,
     )
     .replace(LINK, (_m, url: string, label?: string) => (label ? `${label} (${url})` : url))
     .replace(/&lt;/g, '<')
