@@ -29,10 +29,10 @@ export interface BotOptions {
   /** Web API retries; tests turn them off. */
   slackRetries?: RetryOptions;
   /** Background work: membership refresh, expiry of grants and requests. */
-  intervals?: { directoryMs: number; directoryStaleMs: number; housekeepingMs: number };
+  intervals?: { directoryMs: number; directoryStaleMs: number; housekeepingMs: number; reminderMs: number };
 }
 
-const DEFAULT_INTERVALS = { directoryMs: 60_000, directoryStaleMs: 10 * 60_000, housekeepingMs: 60_000 };
+const DEFAULT_INTERVALS = { directoryMs: 60_000, directoryStaleMs: 10 * 60_000, housekeepingMs: 60_000, reminderMs: 15 * 60_000 };
 
 /** The whole bot, wired: Bolt app, hub adapter, directory, notifier and the use cases. */
 export class Bot {
@@ -100,7 +100,7 @@ export class Bot {
     });
     const replyInDm = (userId: string) => dmReply(async (u, message) => void (await client.chat.postMessage({ channel: await notifier.dm(u), ...message })), userId);
     karporToken.register(this.app, { service: this.service, approvals: this.approvals });
-    grantButtons.register(this.app, { service: this.service });
+    grantButtons.register(this.app, { service: this.service, approvals: this.approvals });
     requestButtons.register(this.app, { service: this.service, approvals: this.approvals });
     requestViews.register(this.app, { service: this.service, approvals: this.approvals, replyInDm });
   }
@@ -129,6 +129,7 @@ export class Bot {
     try {
       const removed = await this.hub.deleteExpired();
       if (removed > 0) this.log.info({ removed }, 'expired grants removed');
+      await this.service.remindExpiring(this.intervals.reminderMs);
       await this.approvals.resume();
     } catch (err) {
       this.log.warn({ err }, 'housekeeping failed');

@@ -39,6 +39,9 @@ const schema = z
         message: `set exactly one way to reach the Karpor hub (found ${sources.length}): HUB_KUBECONFIG=<path>, HUB_IN_CLUSTER=true, or HUB_KUBECONFIG_CONFIGMAP=karpor/karpor-kubeconfig:config`,
       });
     }
+  }, {
+    // Also when a field is missing or malformed, so that every problem is listed at once.
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
   });
 
 export type Env = z.infer<typeof schema>;
@@ -61,7 +64,20 @@ export class ConfigError extends Error {
 
 /** Issues as `NAME: what is wrong and how to fix it`, never with the value itself. */
 export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(top)'}: ${issue.message}`);
+  return error.issues.flatMap((issue) => describeIssue(issue, []));
+}
+
+function describeIssue(issue: z.core.$ZodIssue, base: PropertyKey[]): string[] {
+  const path = [...base, ...issue.path];
+  if (issue.code === 'invalid_union') {
+    // When only one alternative got past its type check, its own issues say what to fix.
+    const tried = issue.errors.filter((branch) => branch.some((i) => i.path.length > 0 || (i.code !== 'invalid_type' && i.code !== 'invalid_value')));
+    if (tried.length === 1) return tried[0]!.flatMap((i) => describeIssue(i, path));
+  }
+  if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+    return issue.issues.map((i) => `${path.map(String).join('.')}: ${i.message}`);
+  }
+  return [`${path.map(String).join('.') || '(top)'}: ${issue.message}`];
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv): Settings {

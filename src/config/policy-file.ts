@@ -37,7 +37,7 @@ const role = z
     ...audience,
     defaultDuration: duration.default(3600),
     maxDuration: duration.default(8 * 3600),
-    approval: z.union([z.literal('none'), approval]).optional(),
+    approval: z.union([z.literal('none'), approval], { error: 'must be `none` or approver settings (groups, users, count, timeout, reasonRequired)' }).optional(),
   })
   .strict()
   .superRefine((r, ctx) => {

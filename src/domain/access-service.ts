@@ -122,6 +122,30 @@ export class AccessService {
     return 'A fresh token for that grant is in your DM.';
   }
 
+  /** DMs the owners of grants about to end, once per grant across replicas. */
+  async remindExpiring(withinMs: number): Promise<number> {
+    const now = this.deps.clock.now();
+    let sent = 0;
+    for (const grant of await this.deps.hub.grants({})) {
+      const left = grant.expiresAt.getTime() - now.getTime();
+      if (left <= 0 || left > withinMs || grant.remindedAt) continue;
+      if (!(await this.deps.hub.markReminded(grant, now))) continue;
+      await this.deps.notifier.remindExpiry(grant);
+      sent++;
+    }
+    return sent;
+  }
+
+  /** "Extend" on a reminder: the same role asked for again, through the whole policy. */
+  async extend(userId: string, grantId: string, reply: Reply): Promise<CommandOutcome> {
+    const grant = await this.deps.hub.grant(grantId);
+    if (!grant || grant.userId !== userId) {
+      await reply('That grant does not exist any more, or it is not yours. Ask with `/karpor-token <role>`.');
+      return done;
+    }
+    return this.run(userId, { kind: 'request', role: grant.role }, reply);
+  }
+
   help(person: Person): string {
     const lines = [
       '*Karpor tokens*: `/karpor-token <role> [duration]` sends you a time-limited token for the Karpor dashboard in a DM.',
@@ -156,7 +180,7 @@ export class AccessService {
       }
       await this.revokeOne(grant, person.userId);
       if (grant.userId !== person.userId) await notifier.tell(grant.userId, `<@${person.userId}> revoked your \`${grant.role}\` Karpor grant \`${grant.id}\`.`);
-      return `Revoked grant \`${grant.id}\` (${grant.role}); its tokens no longer work.`;
+      return `Revoked grant \`${grant.id}\` (${grant.role}); its tokens stop working within 10 seconds.`;
     }
     const owner = 'userId' in target ? target.userId : person.userId;
     if (owner !== person.userId && !canRevokeOthers(this.deps.policy, person)) {
@@ -169,7 +193,7 @@ export class AccessService {
     }
     audit({ event: 'grants.revoked', user: owner, by: person.userId, count: grants.length });
     const whose = owner === person.userId ? 'your' : `<@${owner}>'s`;
-    return grants.length === 0 ? `There were no active grants of ${whose} to revoke.` : `Revoked ${grants.length} of ${whose} grants; their tokens no longer work.`;
+    return grants.length === 0 ? `There were no active grants of ${whose} to revoke.` : `Revoked ${grants.length} of ${whose} grants; their tokens stop working within 10 seconds.`;
   }
 
   private async revokeOne(grant: Grant, by: string): Promise<void> {

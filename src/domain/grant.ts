@@ -12,9 +12,13 @@ export interface Grant {
   requestId?: string;
   /** The hub object's uid: tokens are bound to it and die with it. */
   uid?: string;
+  /** When the expiry reminder went out, so that only one replica sends it. */
+  remindedAt?: Date;
+  /** Owned by the hub: what compare-and-swap compares. */
+  version?: string;
 }
 
-export type NewGrant = Omit<Grant, 'id' | 'expiresAt' | 'serviceAccount' | 'namespace' | 'uid'>;
+export type NewGrant = Omit<Grant, 'id' | 'expiresAt' | 'serviceAccount' | 'namespace' | 'uid' | 'remindedAt' | 'version'>;
 
 const ALPHABET = 'abcdefghijkmnopqrstuvwxyz23456789';
 

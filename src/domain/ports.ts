@@ -34,6 +34,8 @@ export interface Hub {
   grants(filter: { userId?: string }): Promise<Grant[]>;
   /** Deletes the grant object, which revokes every token bound to it. False when it was gone. */
   revoke(grantId: string): Promise<boolean>;
+  /** Records the expiry reminder; false when another replica recorded it first. */
+  markReminded(grant: Grant, at: Date): Promise<boolean>;
 }
 
 /** Access requests, with compare-and-swap updates so that one click wins across replicas. */
@@ -64,6 +66,8 @@ export interface Notifier {
   deliverToken(delivery: TokenDelivery): Promise<void>;
   /** A lasting DM to a person. */
   tell(userId: string, text: string): Promise<void>;
+  /** The DM shortly before a grant ends, with a way to ask again. */
+  remindExpiry(grant: Grant): Promise<void>;
   /** Posts the approval card(s) for a new request; returns where they are. */
   postApprovalCards(request: AccessRequest, approvers: string[]): Promise<AccessRequest['cards']>;
   /** Redraws every card of a request after its state changed. */

@@ -10,6 +10,7 @@ const A = {
   grantedAt: 'karpor.io/granted-at',
   expiresAt: 'karpor.io/expires-at',
   serviceAccount: 'karpor.io/service-account',
+  remindedAt: 'karpor.io/reminded-at',
   approvedBy: 'karpor.io/approved-by',
   reason: 'karpor.io/reason',
   requestId: 'karpor.io/request',
@@ -112,6 +113,14 @@ export class Grants {
     }
   }
 
+  async markReminded(grant: Grant, at: Date): Promise<boolean> {
+    const secret = await this.conn.find(`read grant ${grant.id}`, ({ core }) => core.readNamespacedSecret({ namespace: this.namespace, name: PREFIX + grant.id }));
+    if (!secret || secret.metadata?.annotations?.[A.remindedAt] || (grant.version && secret.metadata?.resourceVersion !== grant.version)) return false;
+    const body = { ...secret, metadata: { ...secret.metadata, annotations: { ...secret.metadata?.annotations, [A.remindedAt]: at.toISOString() } } };
+    const done = await this.conn.find(`mark grant ${grant.id} reminded`, ({ core }) => core.replaceNamespacedSecret({ namespace: this.namespace, name: PREFIX + grant.id, body }), 409);
+    return done !== undefined;
+  }
+
   private async shorten(secret: k8s.V1Secret, expiresAt: Date): Promise<Date> {
     const body = { ...secret, metadata: { ...secret.metadata, annotations: { ...secret.metadata?.annotations, [A.expiresAt]: expiresAt.toISOString() } } };
     await this.conn.run('record real expiry', ({ core }) => core.replaceNamespacedSecret({ namespace: this.namespace, name: secret.metadata!.name!, body }));
@@ -136,6 +145,8 @@ export function toGrant(secret: k8s.V1Secret): Grant {
     ...(approvedBy?.length && { approvedBy }),
     ...(a[A.reason] && { reason: a[A.reason] }),
     ...(a[A.requestId] && { requestId: a[A.requestId] }),
+    ...(a[A.remindedAt] && { remindedAt: new Date(a[A.remindedAt]!) }),
+    ...(meta.resourceVersion && { version: meta.resourceVersion }),
   };
 }
 

@@ -45,6 +45,10 @@ export class KubeHub implements Hub {
     return this.grantStore.revoke(grantId);
   }
 
+  markReminded(grant: Grant, at: Date): Promise<boolean> {
+    return this.grantStore.markReminded(grant, at);
+  }
+
   /** Deletes the grant objects whose time is up (tokens bound to them die with them). */
   async deleteExpired(): Promise<number> {
     const now = this.clock.now().getTime();

@@ -2,7 +2,8 @@ import type { WebClient } from '@slack/web-api';
 import { DeliveryError } from '../domain/errors';
 import type { Clock, Notifier, TokenDelivery } from '../domain/ports';
 import type { AccessRequest } from '../domain/request';
-import { grantCard, tokenMessage } from './messages/token';
+import { expiryReminder, grantCard, tokenMessage } from './messages/token';
+import type { Grant } from '../domain/grant';
 
 /**
  * The Notifier port over the Slack Web API. DM channel IDs never change for a person, so they are
@@ -35,6 +36,10 @@ export class SlackNotifier implements Notifier {
 
   async tell(userId: string, text: string): Promise<void> {
     await this.client.chat.postMessage({ channel: await this.dm(userId), text });
+  }
+
+  async remindExpiry(grant: Grant): Promise<void> {
+    await this.client.chat.postMessage({ channel: await this.dm(grant.userId), ...expiryReminder(grant, this.clock.now()) });
   }
 
   postApprovalCards(request: AccessRequest, approvers: string[]): Promise<AccessRequest['cards']> {

@@ -1,13 +1,15 @@
 import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
 import type { AccessService } from '../../domain/access-service';
+import type { Approvals } from '../../domain/approvals';
+import { continueWithApproval } from '../approval-prompt';
 import { ACTION } from '../messages/ids';
 import { ephemeralReply } from '../reply';
 
 /**
- * "Show token again" and "Revoke now" on a grant card. The grant id in the button is only a
+ * "Show token again" and "Revoke now" on a grant card, "Extend" on an expiry reminder. The grant id in the button is only a
  * pointer: ownership and the person's current roles are checked on the hub at the click.
  */
-export function register(app: App, deps: { service: AccessService }): void {
+export function register(app: App, deps: { service: AccessService; approvals: Approvals }): void {
   app.action<BlockButtonAction>(ACTION.showAgain, async ({ ack, body, action, respond }) => {
     await ack();
     const reply = ephemeralReply(respond as RespondFn);
@@ -20,5 +22,12 @@ export function register(app: App, deps: { service: AccessService }): void {
     const reply = ephemeralReply(respond as RespondFn);
     const answer = await deps.service.guarded(body.user.id, 'revoke', () => deps.service.revokeGrant(body.user.id, action.value ?? ''), reply);
     if (answer) await reply(answer);
+  });
+
+  app.action<BlockButtonAction>(ACTION.extend, async ({ ack, body, action, respond, client }) => {
+    await ack();
+    const reply = ephemeralReply(respond as RespondFn);
+    const outcome = await deps.service.guarded(body.user.id, 'extend', () => deps.service.extend(body.user.id, action.value ?? '', reply), reply);
+    if (outcome) await continueWithApproval(outcome, { userId: body.user.id, triggerId: body.trigger_id, client, reply, ...deps });
   });
 }

@@ -2,6 +2,7 @@
 export const ACTION = {
   showAgain: 'grant_show_again',
   revokeGrant: 'grant_revoke',
+  extend: 'grant_extend',
   approve: 'request_approve',
   deny: 'request_deny',
   cancel: 'request_cancel',

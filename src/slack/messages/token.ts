@@ -72,3 +72,15 @@ export function endedGrantCard(grant: Pick<Grant, 'id' | 'role'>, why: string): 
   const text = `Karpor grant \`${grant.id}\` (${grant.role}) ${why}.`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:lock: ${text}` } }] };
 }
+
+/** Shortly before the end: when, and a button to ask for the same role again. */
+export function expiryReminder(grant: Grant, now: Date): SlackMessage {
+  const text = `Your Karpor \`${grant.role}\` grant \`${grant.id}\` ends ${relative(grant.expiresAt, now)} (${utc(grant.expiresAt)}).`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `:hourglass: ${text}` } },
+      { type: 'actions', elements: [{ type: 'button', action_id: ACTION.extend, text: { type: 'plain_text', text: 'Extend' }, value: grant.id }] },
+    ],
+  };
+}
