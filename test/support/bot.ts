@@ -110,7 +110,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
     log,
     slackRetries: { retries: 0 },
     ...(opts.clock && { clock: opts.clock }),
-    intervals: { directoryMs: 60_000, directoryStaleMs: 10 * 60_000, housekeepingMs: 3_600_000 },
+    intervals: { directoryMs: 60_000, directoryStaleMs: 10 * 60_000, housekeepingMs: 3_600_000, reminderMs: 15 * 60_000 },
   });
   const port = await bot.start();
   const url = `http://127.0.0.1:${port}/slack/events`;
