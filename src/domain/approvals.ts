@@ -156,7 +156,10 @@ export class Approvals {
     let role: RolePolicy | undefined;
     const next = await this.change(requestId, (req) => {
       role = roleByAlias(this.deps.policy, req.role);
-      if (!role) return { ok: false, reason: `The role \`${req.role}\` is no longer in the policy.` };
+      if (!role) {
+        reason = `The role \`${req.role}\` is no longer in the policy.`;
+        return { ok: false, reason };
+      }
       const result = step(req, role);
       if (!result.ok) reason = result.reason;
       return result;
