@@ -193,7 +193,7 @@ export class AccessService {
     }
     audit({ event: 'grants.revoked', user: owner, by: person.userId, count: grants.length });
     const whose = owner === person.userId ? 'your' : `<@${owner}>'s`;
-    return grants.length === 0 ? `There were no active grants of ${whose} to revoke.` : `Revoked ${grants.length} of ${whose} grants; their tokens stop working within 10 seconds.`;
+    return grants.length === 0 ? `There were no active grants of ${owner === person.userId ? 'yours' : whose} to revoke.` : `Revoked ${grants.length} of ${whose} grants; their tokens stop working within 10 seconds.`;
   }
 
   private async revokeOne(grant: Grant, by: string): Promise<void> {
