@@ -146,7 +146,7 @@ export class FakeHub implements Hub {
       expiresAt: new Date(grant.grantedAt.getTime() + seconds * 1000),
     };
     this.grantsById.set(full.id, full);
-    const issued = { grant: full, token: this.nextToken() };
+    const issued = { grant: structuredClone(full), token: this.nextToken() };
     this.issued.push(issued);
     return issued;
   }
@@ -160,13 +160,14 @@ export class FakeHub implements Hub {
   async grant(id: string): Promise<Grant | undefined> {
     this.calls.push({ method: 'grant', args: [id] });
     await tick();
-    return this.grantsById.get(id);
+    const found = this.grantsById.get(id);
+    return found && structuredClone(found);
   }
 
   async grants(filter: { userId?: string }): Promise<Grant[]> {
     this.calls.push({ method: 'grants', args: [filter] });
     await tick();
-    return [...this.grantsById.values()].filter((g) => filter.userId === undefined || g.userId === filter.userId);
+    return [...this.grantsById.values()].filter((g) => filter.userId === undefined || g.userId === filter.userId).map((g) => structuredClone(g));
   }
 
   async revoke(grantId: string): Promise<boolean> {
