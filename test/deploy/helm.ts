@@ -1,0 +1,79 @@
+// Runs the pinned Helm (built by deploy/helm/install-helm.sh) and parses what it renders.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
+
+export const REPO = path.resolve(__dirname, '../..');
+export const CHART = path.join(REPO, 'deploy/helm/karpor-token-bot');
+export const RELEASE = 'karpor-token-bot';
+export const NAMESPACE = 'karpor-token-bot';
+// helm built with `go install` lacks the release build's default Kubernetes version (it says 1.20).
+export const KUBE_VERSION = '1.34.0';
+
+// Rendered manifests are checked field by field; `any` keeps those walks readable.
+export type Obj = Record<string, any>;
+
+export function helmBinary(): string {
+  const version = readFileSync(path.join(REPO, 'deploy/helm/HELM_VERSION'), 'utf8').trim();
+  const dir = process.env.HELM_BIN_DIR || path.join(REPO, '.hub/bin', `helm-${version}`);
+  const bin = path.join(dir, 'helm');
+  if (!existsSync(bin)) {
+    throw new Error(`helm ${version} is not installed at ${bin}. Build it with: bash deploy/helm/install-helm.sh (CI runs that before the tests).`);
+  }
+  return bin;
+}
+
+export interface HelmResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs helm with the given values written to a file (so types survive, unlike --set). */
+export function helm(args: string[], values?: Obj): HelmResult {
+  const dir = mkdtempSync(path.join(tmpdir(), 'karpor-helm-'));
+  try {
+    const extra: string[] = [];
+    if (values) {
+      const file = path.join(dir, 'values.yaml');
+      writeFileSync(file, stringify(values));
+      extra.push('--values', file);
+    }
+    const res = spawnSync(helmBinary(), [...args, ...extra], {
+      encoding: 'utf8',
+      // Keep helm away from the caller's repositories, caches and kubeconfig.
+      env: { ...process.env, HELM_CACHE_HOME: dir, HELM_CONFIG_HOME: dir, HELM_DATA_HOME: dir, KUBECONFIG: path.join(dir, 'none') },
+    });
+    return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function parseManifests(text: string): Obj[] {
+  return parseAllDocuments(text)
+    .map((doc) => {
+      if (doc.errors.length > 0) throw new Error(`invalid YAML: ${doc.errors[0]!.message}`);
+      return doc.toJS() as Obj | null;
+    })
+    .filter((o): o is Obj => o !== null && typeof o === 'object');
+}
+
+export function templateArgs(): string[] {
+  return ['template', RELEASE, CHART, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION];
+}
+
+/** `helm template` of the chart with these values; throws with helm's message on failure. */
+export function render(values?: Obj, extraArgs: string[] = []): Obj[] {
+  const res = helm([...templateArgs(), ...extraArgs], values);
+  if (res.status !== 0) throw new Error(`helm template failed: ${res.stderr.trim()}`);
+  return parseManifests(res.stdout);
+}
+
+export function only(objects: Obj[], kind: string): Obj {
+  const found = objects.filter((o) => o.kind === kind);
+  if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`);
+  return found[0]!;
+}
