@@ -7,16 +7,20 @@ import { AccessService } from './domain/access-service';
 import { Approvals } from './domain/approvals';
 import { newId } from './domain/grant';
 import type { Policy } from './domain/policy';
-import { systemClock, type Clock } from './domain/ports';
+import { systemClock, type AuditEvent, type Clock } from './domain/ports';
 import { HubConnection } from './hub/connection';
 import { KubeHub } from './hub/kube-hub';
 import { HubRequestStore } from './hub/requests';
+import { hubRbacEnabled } from './hub/server-configs';
+import { InFlight } from './in-flight';
 import { auditTo, slackLogger, type Log } from './log';
+import { Metrics } from './metrics';
 import * as grantButtons from './slack/actions/grant-buttons';
 import * as requestButtons from './slack/actions/request-buttons';
 import { SlackApprovalCards } from './slack/approval-cards';
 import * as karporToken from './slack/commands/karpor-token';
 import { SlackDirectory } from './slack/directory';
+import { instrumentSlack } from './slack/instrument';
 import { SlackNotifier } from './slack/notifier';
 import { dmReply } from './slack/reply';
 import * as requestViews from './slack/views/request-views';
@@ -28,11 +32,21 @@ export interface BotOptions {
   clock?: Clock;
   /** Web API retries; tests turn them off. */
   slackRetries?: RetryOptions;
-  /** Background work: membership refresh, expiry of grants and requests. */
-  intervals?: { directoryMs: number; directoryStaleMs: number; housekeepingMs: number; reminderMs: number };
+  /** Background work: membership refresh, expiry of grants and requests, reminders. */
+  intervals?: Partial<typeof DEFAULT_INTERVALS>;
 }
 
-const DEFAULT_INTERVALS = { directoryMs: 60_000, directoryStaleMs: 10 * 60_000, housekeepingMs: 60_000, reminderMs: 15 * 60_000 };
+const DEFAULT_INTERVALS = {
+  directoryMs: 60_000,
+  directoryStaleMs: 10 * 60_000,
+  housekeepingMs: 60_000,
+  reminderMs: 15 * 60_000,
+  serverConfigsMs: 5 * 60_000,
+  drainMs: 20_000,
+};
+
+const RBAC_OFF =
+  'The Karpor hub has RBAC turned off (EnableRBAC=false): it accepts any token, so the tokens this bot issues protect nothing. Turn RBAC on in Karpor (Helm: server.enableRbac=true).';
 
 /** The whole bot, wired: Bolt app, hub adapter, directory, notifier and the use cases. */
 export class Bot {
@@ -41,18 +55,25 @@ export class Bot {
   readonly approvals: Approvals;
   readonly hub: KubeHub;
   readonly directory: SlackDirectory;
+  readonly metrics = new Metrics();
   private readonly conn: HubConnection;
   private readonly log: Log;
   private readonly intervals: typeof DEFAULT_INTERVALS;
-  private housekeeping?: NodeJS.Timeout;
-  private server?: Server;
+  private readonly inFlight = new InFlight();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private rbacEnabled: boolean | undefined;
+  private stopping = false;
 
   constructor(private readonly opts: BotOptions) {
     const { settings, policy, log } = opts;
     const clock = opts.clock ?? systemClock;
     this.log = log;
-    this.intervals = opts.intervals ?? DEFAULT_INTERVALS;
-    const audit = auditTo(log);
+    this.intervals = { ...DEFAULT_INTERVALS, ...opts.intervals };
+    const logAudit = auditTo(log);
+    const audit = (event: AuditEvent) => {
+      logAudit(event);
+      this.metrics.audited(event);
+    };
     const slack = settings.slack;
     this.app = new App({
       token: slack.botToken,
@@ -68,13 +89,26 @@ export class Bot {
         ? { socketMode: true, appToken: slack.appToken!, installerOptions: { port: settings.port } }
         : { signingSecret: slack.signingSecret! }),
     });
+    // Work in flight is finished before the process exits; nothing new starts once stopping.
+    this.app.use(async ({ next }) => {
+      if (this.stopping) return;
+      await this.inFlight.run(next);
+    });
     const client = this.app.client;
-    this.conn = new HubConnection(settings.hub.source, settings.hub.timeoutMs);
+    instrumentSlack(client, (m, s, o) => this.metrics.slackCall(m, s, o));
+    this.conn = new HubConnection(settings.hub.source, settings.hub.timeoutMs, (op, s, o) => this.metrics.hubCall(op, s, o));
     this.hub = new KubeHub(this.conn, settings.hub.namespace, policy.identity, clock, (detail) => log.error({ alert: true, ...detail }, 'hub binding conflict'));
-    this.directory = new SlackDirectory(client, policy, { refreshMs: this.intervals.directoryMs, staleLimitMs: this.intervals.directoryStaleMs }, (err) => log.warn({ err }, 'user-group refresh failed'));
-    const notifierRef: { current?: SlackNotifier } = {};
-    const cards = new SlackApprovalCards(client, clock, policy.approvalsChannel, (u) => notifierRef.current!.dm(u), (err, what) => log.warn({ err }, what));
-    const notifier = (notifierRef.current = new SlackNotifier(client, clock, cards));
+    this.directory = new SlackDirectory(
+      client,
+      policy,
+      { refreshMs: this.intervals.directoryMs, staleLimitMs: this.intervals.directoryStaleMs, onLookup: (r) => this.metrics.membershipLookup(r) },
+      (err) => log.warn({ err }, 'user-group refresh failed'),
+    );
+    const notifier: SlackNotifier = new SlackNotifier(
+      client,
+      clock,
+      new SlackApprovalCards(client, clock, policy.approvalsChannel, (u) => notifier.dm(u), (err, what) => log.warn({ err }, what)),
+    );
     const newRef = () => newId(randomBytes, 8);
     this.service = new AccessService({
       policy,
@@ -85,6 +119,7 @@ export class Bot {
       audit,
       newRef,
       log,
+      hubWarning: () => (this.rbacEnabled === false ? RBAC_OFF : undefined),
       ...(settings.dashboardUrl && { dashboardUrl: settings.dashboardUrl }),
     });
     this.approvals = new Approvals({
@@ -99,32 +134,35 @@ export class Bot {
       instance: `${process.pid}-${newRef()}`,
     });
     const replyInDm = (userId: string) => dmReply(async (u, message) => void (await client.chat.postMessage({ channel: await notifier.dm(u), ...message })), userId);
-    karporToken.register(this.app, { service: this.service, approvals: this.approvals });
-    grantButtons.register(this.app, { service: this.service, approvals: this.approvals });
-    requestButtons.register(this.app, { service: this.service, approvals: this.approvals });
-    requestViews.register(this.app, { service: this.service, approvals: this.approvals, replyInDm });
+    const deps = { service: this.service, approvals: this.approvals, client };
+    karporToken.register(this.app, { ...deps, observe: (result, seconds) => this.metrics.command(result, seconds) });
+    grantButtons.register(this.app, deps);
+    requestButtons.register(this.app, deps);
+    requestViews.register(this.app, { ...deps, replyInDm });
   }
 
-  /** Starts serving; returns the HTTP port (Slack events in HTTP mode, health in both). */
+  /** Starts serving; returns the HTTP port (Slack events in HTTP mode, health and metrics in both). */
   async start(): Promise<number> {
     await this.app.init();
     await this.directory.start();
-    const started = await this.app.start(this.opts.settings.port);
-    this.server = (started as Server | undefined) ?? undefined;
-    const address = this.server?.address();
-    this.housekeeping = setInterval(() => void this.houseKeep(), this.intervals.housekeepingMs);
-    this.housekeeping.unref();
-    void this.houseKeep();
+    const started = (await this.app.start(this.opts.settings.port)) as Server | undefined;
+    this.every(this.intervals.housekeepingMs, () => this.houseKeep());
+    this.every(this.intervals.serverConfigsMs, () => this.checkHubRbac());
+    const address = started?.address?.();
     return typeof address === 'object' && address ? address.port : this.opts.settings.port;
   }
 
+  /** Stops taking new work, lets what is in flight finish (bounded), then closes. */
   async stop(): Promise<void> {
-    clearInterval(this.housekeeping);
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
     this.directory.stop();
+    const drained = await this.inFlight.drain(this.intervals.drainMs);
+    if (!drained) this.log.warn({ pending: this.inFlight.size }, 'stopped with work still in flight');
     await this.app.stop();
   }
 
-  /** Expired grants go (their tokens with them); overdue requests expire; approved ones are delivered. */
+  /** Expired grants go (their tokens with them); reminders; overdue requests expire; approved ones are delivered. */
   async houseKeep(): Promise<void> {
     try {
       const removed = await this.hub.deleteExpired();
@@ -136,13 +174,32 @@ export class Bot {
     }
   }
 
+  async checkHubRbac(): Promise<boolean | undefined> {
+    const enabled = await this.conn.apis().then(
+      (apis) => hubRbacEnabled(apis.kubeConfig, this.opts.settings.hub.timeoutMs),
+      () => undefined,
+    );
+    if (enabled === false) this.log.error({ alert: true }, RBAC_OFF);
+    else if (enabled === undefined && this.rbacEnabled === undefined) this.log.info('the hub does not report whether RBAC is on (GET /server-configs)');
+    this.rbacEnabled = enabled;
+    this.metrics.hubRbac(enabled);
+    return enabled;
+  }
+
   async ready(): Promise<{ ok: boolean; checks: Record<string, boolean> }> {
     const hub = await this.hub.grants({ userId: 'readiness-probe' }).then(
       () => true,
       () => false,
     );
-    const checks = { hub, slack: this.directory.ready };
+    const checks = { hub, slack: this.directory.ready, accepting: !this.stopping };
     return { ok: Object.values(checks).every(Boolean), checks };
+  }
+
+  private every(ms: number, task: () => Promise<unknown>): void {
+    const timer = setInterval(() => void task(), ms);
+    timer.unref();
+    this.timers.push(timer);
+    void task();
   }
 
   private routes(): CustomRoute[] {
@@ -153,6 +210,13 @@ export class Bot {
         method: ['GET'],
         handler: (_req, res) => {
           void this.ready().then(({ ok, checks }) => res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(checks)));
+        },
+      },
+      {
+        path: '/metrics',
+        method: ['GET'],
+        handler: (_req, res) => {
+          void this.metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': this.metrics.registry.contentType }).end(text));
         },
       },
     ];

@@ -20,8 +20,10 @@ export interface AccessServiceDeps {
 }
 
 /** What the Slack edge must still do after a command: most commands are fully answered. */
+export type CommandResult = 'invalid' | 'help' | 'status' | 'revoke' | 'refused' | 'issued' | 'failed';
+
 export type CommandOutcome =
-  | { kind: 'done' }
+  | { kind: 'done'; result: CommandResult }
   | { kind: 'approval'; person: Person; role: RolePolicy; seconds: number; reason?: string; needsReason: boolean };
 
 /**
@@ -35,7 +37,7 @@ export class AccessService {
     const parsed = parseCommand(text);
     if (!parsed.ok) {
       await reply(parsed.reason);
-      return done;
+      return done('invalid');
     }
     return this.run(userId, parsed.command, reply);
   }
@@ -58,19 +60,19 @@ export class AccessService {
       switch (command.kind) {
         case 'help':
           await reply(this.help(person));
-          return done;
+          return done('help');
         case 'status':
           await reply(await this.status(person));
-          return done;
+          return done('status');
         case 'revoke':
           await reply(await this.revoke(person, command.target));
-          return done;
+          return done('revoke');
         case 'request': {
           const decision = decide(this.deps.policy, person, command);
           if (decision.kind === 'refused') {
             this.deps.audit({ event: 'request.refused', user: userId, role: command.role, why: decision.reason });
             await reply(decision.reason);
-            return done;
+            return done('refused');
           }
           if (decision.kind === 'needs-approval') {
             const { role, seconds, needsReason } = decision;
@@ -78,11 +80,11 @@ export class AccessService {
           }
           const grant = await this.issue(person, decision.role, decision.seconds, {});
           await reply(`Your \`${decision.role.alias}\` token is in your DM with me. It expires ${relative(grant.expiresAt, this.deps.clock.now())}.`);
-          return done;
+          return done('issued');
         }
       }
     }, reply);
-    return outcome ?? done;
+    return outcome ?? done('failed');
   }
 
   /** Issues a token for a decided grant and delivers it; revokes it again if delivery fails. */
@@ -141,7 +143,7 @@ export class AccessService {
     const grant = await this.deps.hub.grant(grantId);
     if (!grant || grant.userId !== userId) {
       await reply('That grant does not exist any more, or it is not yours. Ask with `/karpor-token <role>`.');
-      return done;
+      return done('refused');
     }
     return this.run(userId, { kind: 'request', role: grant.role }, reply);
   }
@@ -202,5 +204,5 @@ export class AccessService {
   }
 }
 
-const done: CommandOutcome = { kind: 'done' };
+const done = (result: CommandResult): CommandOutcome => ({ kind: 'done', result });
 

@@ -25,6 +25,8 @@ export class HubConnection {
   constructor(
     private readonly source: HubSource,
     private readonly timeoutMs: number,
+    /** Told of every call: its operation, how long it took and how it ended. */
+    private readonly observe: (op: string, seconds: number, outcome: string) => void = () => undefined,
   ) {}
 
   apis(): Promise<HubApis> {
@@ -36,32 +38,46 @@ export class HubConnection {
   }
 
   /** Runs one hub call; reloads the credentials and retries once on 401. Raw errors. */
-  async call<T>(fn: (apis: HubApis) => Promise<T>): Promise<T> {
+  async call<T>(op: string, fn: (apis: HubApis) => Promise<T>): Promise<T> {
     try {
-      return await fn(await this.apis());
+      return await this.timed(op, fn);
     } catch (err) {
       if (statusOf(err) !== 401) throw err;
       this.current = undefined;
-      return fn(await this.apis());
+      return this.timed(op, fn);
     }
   }
 
   /** A hub call whose failure becomes a HubError that says what was being done. */
-  async run<T>(what: string, fn: (apis: HubApis) => Promise<T>): Promise<T> {
+  async run<T>(op: string, fn: (apis: HubApis) => Promise<T>): Promise<T> {
     try {
-      return await this.call(fn);
+      return await this.call(op, fn);
     } catch (err) {
-      throw hubError(err, what);
+      throw hubError(err, op);
     }
   }
 
   /** Like `run`, but the answer `also` (404 by default, or 409 for a create) is `undefined`. */
-  async find<T>(what: string, fn: (apis: HubApis) => Promise<T>, also: 404 | 409 = 404): Promise<T | undefined> {
+  async find<T>(op: string, fn: (apis: HubApis) => Promise<T>, also: 404 | 409 = 404): Promise<T | undefined> {
     try {
-      return await this.call(fn);
+      return await this.call(op, fn);
     } catch (err) {
       if (statusOf(err) === also) return undefined;
-      throw hubError(err, what);
+      throw hubError(err, op);
+    }
+  }
+
+  private async timed<T>(op: string, fn: (apis: HubApis) => Promise<T>): Promise<T> {
+    const apis = await this.apis();
+    const started = process.hrtime.bigint();
+    let outcome = 'ok';
+    try {
+      return await fn(apis);
+    } catch (err) {
+      outcome = String(statusOf(err) ?? (err instanceof Error ? err.name : 'error'));
+      throw err;
+    } finally {
+      this.observe(op, Number(process.hrtime.bigint() - started) / 1e9, outcome);
     }
   }
 

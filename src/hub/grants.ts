@@ -49,12 +49,13 @@ export class Grants {
         }),
       },
     };
-    const secret = await this.conn.run(`create grant ${name}`, ({ core }) => core.createNamespacedSecret({ namespace: this.namespace, body }));
+    const secret = await this.conn.run('create grant', ({ core }) => core.createNamespacedSecret({ namespace: this.namespace, body }));
     const created = toGrant(secret);
     try {
       const { token, expiresAt: tokenExpiry } = await this.mint(identity, created, seconds);
-      // The hub may cut a long request short: the grant ends when its token does.
-      if (tokenExpiry < created.expiresAt) created.expiresAt = await this.shorten(secret, tokenExpiry);
+      // The hub may cut a long request short: the grant ends when its token does. (Its answer
+      // is in whole seconds, so only a real cut is worth recording.)
+      if (tokenExpiry.getTime() < created.expiresAt.getTime() - 60_000) created.expiresAt = await this.shorten(secret, tokenExpiry);
       return { grant: created, token };
     } catch (err) {
       // No token came of it: the grant must not linger as if it had.
@@ -71,7 +72,7 @@ export class Grants {
   }
 
   async get(id: string): Promise<Grant | undefined> {
-    const secret = await this.conn.find(`read grant ${id}`, ({ core }) => core.readNamespacedSecret({ namespace: this.namespace, name: PREFIX + id }));
+    const secret = await this.conn.find('read grant', ({ core }) => core.readNamespacedSecret({ namespace: this.namespace, name: PREFIX + id }));
     return secret?.type === GRANT_TYPE ? toGrant(secret) : undefined;
   }
 
@@ -83,7 +84,7 @@ export class Grants {
 
   /** False when the grant was already gone. */
   async delete(name: string): Promise<boolean> {
-    const deleted = await this.conn.find(`delete ${name}`, ({ core }) => core.deleteNamespacedSecret({ namespace: this.namespace, name }));
+    const deleted = await this.conn.find('delete grant', ({ core }) => core.deleteNamespacedSecret({ namespace: this.namespace, name }));
     return deleted !== undefined;
   }
 
@@ -100,7 +101,7 @@ export class Grants {
       },
     };
     try {
-      const answer = await this.conn.call(({ core }) =>
+      const answer = await this.conn.call('token request', ({ core }) =>
         core.createNamespacedServiceAccountToken({ namespace: identity.namespace, name: identity.serviceAccount, body }),
       );
       const token = answer.status?.token;
@@ -114,10 +115,10 @@ export class Grants {
   }
 
   async markReminded(grant: Grant, at: Date): Promise<boolean> {
-    const secret = await this.conn.find(`read grant ${grant.id}`, ({ core }) => core.readNamespacedSecret({ namespace: this.namespace, name: PREFIX + grant.id }));
+    const secret = await this.conn.find('read grant', ({ core }) => core.readNamespacedSecret({ namespace: this.namespace, name: PREFIX + grant.id }));
     if (!secret || secret.metadata?.annotations?.[A.remindedAt] || (grant.version && secret.metadata?.resourceVersion !== grant.version)) return false;
     const body = { ...secret, metadata: { ...secret.metadata, annotations: { ...secret.metadata?.annotations, [A.remindedAt]: at.toISOString() } } };
-    const done = await this.conn.find(`mark grant ${grant.id} reminded`, ({ core }) => core.replaceNamespacedSecret({ namespace: this.namespace, name: PREFIX + grant.id, body }), 409);
+    const done = await this.conn.find('mark grant reminded', ({ core }) => core.replaceNamespacedSecret({ namespace: this.namespace, name: PREFIX + grant.id, body }), 409);
     return done !== undefined;
   }
 

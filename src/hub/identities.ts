@@ -57,10 +57,10 @@ export class Identities {
   }
 
   private async ensureServiceAccount({ namespace, serviceAccount: name }: Identity, labels: Record<string, string>): Promise<void> {
-    const exists = await this.conn.find(`read ServiceAccount ${namespace}/${name}`, ({ core }) => core.readNamespacedServiceAccount({ name, namespace }));
+    const exists = await this.conn.find('read serviceaccount', ({ core }) => core.readNamespacedServiceAccount({ name, namespace }));
     if (exists) return;
     await this.conn.find(
-      `create ServiceAccount ${namespace}/${name}`,
+      'create serviceaccount',
       ({ core }) => core.createNamespacedServiceAccount({ namespace, body: { metadata: { name, namespace, labels } } }),
       409,
     );
@@ -69,16 +69,16 @@ export class Identities {
   private async ensureBinding(identity: Identity, labels: Record<string, string>): Promise<void> {
     const name = identity.serviceAccount;
     const what = `ClusterRoleBinding ${name}`;
-    let binding = await this.conn.find(`read ${what}`, ({ rbac }) => rbac.readClusterRoleBinding({ name }));
+    let binding = await this.conn.find('read clusterrolebinding', ({ rbac }) => rbac.readClusterRoleBinding({ name }));
     if (!binding) {
       const body: k8s.V1ClusterRoleBinding = {
         metadata: { name, labels },
         roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: identity.clusterRole },
         subjects: [{ kind: 'ServiceAccount', name, namespace: identity.namespace }],
       };
-      const created = await this.conn.find(`create ${what}`, ({ rbac }) => rbac.createClusterRoleBinding({ body }), 409);
+      const created = await this.conn.find('create clusterrolebinding', ({ rbac }) => rbac.createClusterRoleBinding({ body }), 409);
       // Someone else created it first: what they made must be checked like any existing one.
-      binding = created ?? (await this.conn.find(`read ${what}`, ({ rbac }) => rbac.readClusterRoleBinding({ name })));
+      binding = created ?? (await this.conn.find('read clusterrolebinding', ({ rbac }) => rbac.readClusterRoleBinding({ name })));
     }
     if (!binding) throw new HubError('conflict', `${what} vanished while being created`, 'The Karpor hub changed under me; try again.');
     const problem = bindingProblem(binding, identity);

@@ -22,12 +22,12 @@ export class HubRequestStore implements RequestStore {
 
   async create(request: NewAccessRequest): Promise<AccessRequest> {
     const body = this.toSecret(request);
-    const secret = await this.conn.run(`create request ${request.id}`, ({ core }) => core.createNamespacedSecret({ namespace: this.namespace, body }));
+    const secret = await this.conn.run('create request', ({ core }) => core.createNamespacedSecret({ namespace: this.namespace, body }));
     return fromSecret(secret);
   }
 
   async get(id: string): Promise<AccessRequest | undefined> {
-    const secret = await this.conn.find(`read request ${id}`, ({ core }) => core.readNamespacedSecret({ namespace: this.namespace, name: PREFIX + id }));
+    const secret = await this.conn.find('read request', ({ core }) => core.readNamespacedSecret({ namespace: this.namespace, name: PREFIX + id }));
     return secret?.type === REQUEST_TYPE ? fromSecret(secret) : undefined;
   }
 
@@ -42,7 +42,7 @@ export class HubRequestStore implements RequestStore {
     const body = this.toSecret(next);
     body.metadata!.resourceVersion = current.version;
     try {
-      const secret = await this.conn.call(({ core }) => core.replaceNamespacedSecret({ namespace: this.namespace, name: PREFIX + current.id, body }));
+      const secret = await this.conn.call('update request', ({ core }) => core.replaceNamespacedSecret({ namespace: this.namespace, name: PREFIX + current.id, body }));
       return fromSecret(secret);
     } catch (err) {
       if (statusOf(err) === 409) throw new StaleRequestError(current.id);

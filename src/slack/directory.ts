@@ -9,6 +9,8 @@ export interface DirectoryOptions {
   /** How long the last good membership may be used while Slack fails; then fail closed. */
   staleLimitMs: number;
   now?: () => number;
+  /** Told whether each look-up was answered from the cache. */
+  onLookup?: (result: 'hit' | 'refresh' | 'unavailable') => void;
 }
 
 type Membership = Map<string, Set<string>>;
@@ -60,8 +62,13 @@ export class SlackDirectory implements Directory {
 
   async person(userId: string): Promise<Person> {
     if (!this.usesGroups) return { userId, groups: new Set() };
-    if (!this.fresh()) await this.refresh().catch(this.onError);
-    if (!this.fresh()) throw new DirectoryUnavailableError('user-group membership is unknown or too old');
+    const hit = this.fresh();
+    if (!hit) await this.refresh().catch(this.onError);
+    if (!this.fresh()) {
+      this.options.onLookup?.('unavailable');
+      throw new DirectoryUnavailableError('user-group membership is unknown or too old');
+    }
+    this.options.onLookup?.(hit ? 'hit' : 'refresh');
     return { userId, groups: this.membership!.byUser.get(userId) ?? new Set() };
   }
 

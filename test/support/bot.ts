@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { Bot } from '../../src/bot';
+import { Bot, type BotOptions } from '../../src/bot';
 import type { Settings } from '../../src/config/env';
 import { policyFrom, type PolicyInput } from '../../src/config/policy-file';
 import type { Clock } from '../../src/domain/ports';
@@ -19,7 +19,7 @@ export const BOT_TOKEN = 'xoxb-test-bot-token';
 const RBAC_FILE = path.join(__dirname, '../../deploy/hub/rbac.yaml');
 
 /** Applies the bot's RBAC from deploy/ into `namespace` and returns a kubeconfig with its token. */
-export async function botIdentity(namespace: string): Promise<string> {
+export async function botIdentity(namespace: string, server = hubServer()): Promise<string> {
   const objects = k8s.KubernetesObjectApi.makeApiClient(adminKubeConfig());
   for (const doc of parseAllDocuments(fs.readFileSync(RBAC_FILE, 'utf8'))) {
     const obj = doc.toJSON() as k8s.KubernetesObject & { subjects?: Array<{ namespace?: string }> };
@@ -36,7 +36,7 @@ export async function botIdentity(namespace: string): Promise<string> {
   }
   const token = await serviceAccountToken(namespace, 'karpor-token-bot', 3600);
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bot-kubeconfig-')), 'config');
-  writeKubeconfigForToken(file, hubServer(), token);
+  writeKubeconfigForToken(file, server, token);
   return file;
 }
 
@@ -88,12 +88,15 @@ export interface TestBotOptions {
   timeoutMs?: number;
   /** ServiceAccount prefix; bots sharing one can stand for replicas of one deployment. */
   prefix?: string;
+  /** Reach the hub through this URL (a fault-injecting proxy) instead of directly. */
+  hubServer?: string;
+  intervals?: BotOptions['intervals'];
 }
 
 export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> {
   const namespace = opts.namespace ?? (await createNamespace(uniqueName('bot')));
   const prefix = opts.prefix ?? uniqueName('t').slice(0, 12);
-  const kubeconfig = opts.kubeconfig ?? (await botIdentity(namespace));
+  const kubeconfig = opts.kubeconfig ?? (await botIdentity(namespace, opts.hubServer));
   const slack = opts.slack ?? (await startFakeSlack({ botToken: BOT_TOKEN, usergroups: GROUPS, ...opts.slackOptions }));
   const logs: string[] = [];
   const log = createLog('debug', { write: (line: string) => void logs.push(line) });
@@ -110,7 +113,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
     log,
     slackRetries: { retries: 0 },
     ...(opts.clock && { clock: opts.clock }),
-    intervals: { directoryMs: 60_000, directoryStaleMs: 10 * 60_000, housekeepingMs: 3_600_000, reminderMs: 15 * 60_000 },
+    intervals: { housekeepingMs: 3_600_000, serverConfigsMs: 3_600_000, ...opts.intervals },
   });
   const port = await bot.start();
   const url = `http://127.0.0.1:${port}/slack/events`;

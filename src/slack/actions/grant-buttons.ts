@@ -1,4 +1,5 @@
 import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import type { AccessService } from '../../domain/access-service';
 import type { Approvals } from '../../domain/approvals';
 import { continueWithApproval } from '../approval-prompt';
@@ -9,7 +10,7 @@ import { ephemeralReply } from '../reply';
  * "Show token again" and "Revoke now" on a grant card, "Extend" on an expiry reminder. The grant id in the button is only a
  * pointer: ownership and the person's current roles are checked on the hub at the click.
  */
-export function register(app: App, deps: { service: AccessService; approvals: Approvals }): void {
+export function register(app: App, deps: { service: AccessService; approvals: Approvals; client: WebClient }): void {
   app.action<BlockButtonAction>(ACTION.showAgain, async ({ ack, body, action, respond }) => {
     await ack();
     const reply = ephemeralReply(respond as RespondFn);
@@ -24,10 +25,10 @@ export function register(app: App, deps: { service: AccessService; approvals: Ap
     if (answer) await reply(answer);
   });
 
-  app.action<BlockButtonAction>(ACTION.extend, async ({ ack, body, action, respond, client }) => {
+  app.action<BlockButtonAction>(ACTION.extend, async ({ ack, body, action, respond }) => {
     await ack();
     const reply = ephemeralReply(respond as RespondFn);
     const outcome = await deps.service.guarded(body.user.id, 'extend', () => deps.service.extend(body.user.id, action.value ?? '', reply), reply);
-    if (outcome) await continueWithApproval(outcome, { userId: body.user.id, triggerId: body.trigger_id, client, reply, ...deps });
+    if (outcome) await continueWithApproval(outcome, { userId: body.user.id, triggerId: body.trigger_id, reply, ...deps });
   });
 }

@@ -1,4 +1,5 @@
 import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import type { AccessService } from '../../domain/access-service';
 import type { Approvals } from '../../domain/approvals';
 import { denyModal } from '../messages/approval';
@@ -9,7 +10,7 @@ import { ephemeralReply } from '../reply';
  * Approve, Deny and Cancel. The request id in a button is only a pointer: the request is read
  * from the hub and every rule is checked again at the click.
  */
-export function register(app: App, deps: { service: AccessService; approvals: Approvals }): void {
+export function register(app: App, deps: { service: AccessService; approvals: Approvals; client: WebClient }): void {
   app.action<BlockButtonAction>(ACTION.approve, async ({ ack, body, action, respond }) => {
     await ack();
     const reply = ephemeralReply(respond as RespondFn);
@@ -18,11 +19,11 @@ export function register(app: App, deps: { service: AccessService; approvals: Ap
     }, reply);
   });
 
-  app.action<BlockButtonAction>(ACTION.deny, async ({ ack, body, action, client, respond }) => {
+  app.action<BlockButtonAction>(ACTION.deny, async ({ ack, body, action, respond }) => {
     await ack();
     const reply = ephemeralReply(respond as RespondFn);
     await deps.service.guarded(body.user.id, 'deny', async () => {
-      await client.views.open({ trigger_id: body.trigger_id, view: denyModal(action.value ?? '') });
+      await deps.client.views.open({ trigger_id: body.trigger_id, view: denyModal(action.value ?? '') });
     }, reply);
   });
 

@@ -1,20 +1,35 @@
 import type { App, RespondFn } from '@slack/bolt';
-import type { AccessService } from '../../domain/access-service';
+import type { WebClient } from '@slack/web-api';
+import type { AccessService, CommandOutcome } from '../../domain/access-service';
 import type { Approvals } from '../../domain/approvals';
 import { continueWithApproval } from '../approval-prompt';
 import { ephemeralReply } from '../reply';
 
 export const COMMAND = '/karpor-token';
 
+export interface CommandDeps {
+  service: AccessService;
+  approvals: Approvals;
+  client: WebClient;
+  /** Told how each command ended and, for an issued token, how long it took to reach the DM. */
+  observe?: (result: string, seconds: number) => void;
+}
+
 /**
  * `/karpor-token …`: acknowledged before anything else happens (Slack gives 3 s, and the hub or
  * Slack may be slow); every answer then goes through `respond()`, visible only to the person.
  */
-export function register(app: App, deps: { service: AccessService; approvals: Approvals }): void {
-  app.command(COMMAND, async ({ command, ack, respond, client }) => {
+export function register(app: App, deps: CommandDeps): void {
+  app.command(COMMAND, async ({ command, ack, respond }) => {
+    const started = process.hrtime.bigint();
     await ack();
     const reply = ephemeralReply(respond as RespondFn);
     const outcome = await deps.service.command(command.user_id, command.text, reply);
-    await continueWithApproval(outcome, { userId: command.user_id, triggerId: command.trigger_id, client, reply, ...deps });
+    deps.observe?.(resultOf(outcome), Number(process.hrtime.bigint() - started) / 1e9);
+    await continueWithApproval(outcome, { userId: command.user_id, triggerId: command.trigger_id, reply, ...deps });
   });
+}
+
+function resultOf(outcome: CommandOutcome): string {
+  return outcome.kind === 'done' ? outcome.result : 'approval';
 }

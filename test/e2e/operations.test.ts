@@ -1,0 +1,123 @@
+// Health, readiness, metrics, the RBAC-off warning and graceful shutdown, through real HTTP on
+// a running bot.
+import * as http from 'node:http';
+import { hubServer } from '../support/hub';
+import { startHubProxy, type HubProxy } from '../support/hub-proxy';
+import { PEOPLE, startTestBot, tokenIn, type TestBot } from '../support/bot';
+import { blockActionPayload, viewSubmissionPayload } from '../support/slack-requests';
+
+function get(base: string, path: string): Promise<{ status: number; body: string; type: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(new URL(path, base), (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, type: String(res.headers['content-type']) }));
+      })
+      .on('error', reject);
+  });
+}
+
+/** The value of one series in Prometheus text output. */
+function series(text: string, name: string, labels: Record<string, string> = {}): number {
+  const line = text.split('\n').find((l) => l.startsWith(name) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)) && (l[name.length] === ' ' || l[name.length] === '{'));
+  return line ? Number(line.split(' ').pop()) : NaN;
+}
+
+let t: TestBot;
+let base: string;
+beforeAll(async () => {
+  t = await startTestBot();
+  base = t.url.replace('/slack/events', '');
+});
+afterAll(() => t.stop());
+
+test('/healthz and /readyz answer; /readyz says what is not ready', async () => {
+  expect(await get(base, '/healthz')).toMatchObject({ status: 200, body: 'ok\n' });
+  const ready = await get(base, '/readyz');
+  expect(ready.status).toBe(200);
+  expect(JSON.parse(ready.body)).toEqual({ hub: true, slack: true, accepting: true });
+
+  const proxy = await startHubProxy(hubServer());
+  const cut = await startTestBot({ namespace: t.namespace, hubServer: proxy.server });
+  try {
+    proxy.fault = () => ({ drop: true });
+    const notReady = await get(cut.url.replace('/slack/events', ''), '/readyz');
+    expect(notReady.status).toBe(503);
+    expect(JSON.parse(notReady.body)).toMatchObject({ hub: false, slack: true });
+  } finally {
+    await cut.stop();
+    await proxy.stop();
+  }
+});
+
+test('/metrics counts tokens, commands, approvals, latencies and membership cache hits', async () => {
+  await t.command(PEOPLE.engineer, 'guest 1h');
+  await t.slack.waitFor(() => t.slack.messages.find((m) => tokenIn(m)), 15_000);
+  await t.command(PEOPLE.engineer, 'guest 99h');
+  const sent = await t.command(PEOPLE.platformAdmin, 'admin 1h -- metrics');
+  const card = await t.slack.waitFor(() => t.slack.messages.find((m) => m.channel === `D${PEOPLE.approver}` && JSON.stringify(m.blocks).includes('request_deny')), 15_000);
+  const id = JSON.stringify(card.blocks).match(/"request_deny".*?"value":"([a-z0-9]+)"/)![1]!;
+  await t.interact(blockActionPayload({ userId: PEOPLE.approver, actionId: 'request_deny', value: id, responseUrl: t.slack.responseUrl('deny') }));
+  await t.interact(viewSubmissionPayload({ userId: PEOPLE.approver, callbackId: 'deny_reason', privateMetadata: JSON.stringify({ requestId: id }), values: { reason: { reason_input: { type: 'plain_text_input', value: 'no' } } } }));
+  await t.slack.waitFor(() => t.slack.calls.find((c) => c.method === 'chat.update'), 15_000);
+  expect(sent.status).toBe(200);
+
+  const { status, body, type } = await get(base, '/metrics');
+  expect(status).toBe(200);
+  expect(type).toMatch(/^text\/plain/);
+  expect(series(body, 'karpor_tokens_issued_total', { role: 'guest' })).toBe(1);
+  expect(series(body, 'karpor_commands_total', { outcome: 'issued' })).toBe(1);
+  expect(series(body, 'karpor_commands_total', { outcome: 'refused' })).toBe(1);
+  expect(series(body, 'karpor_commands_total', { outcome: 'approval' })).toBe(1);
+  expect(series(body, 'karpor_approval_requests_total', { outcome: 'opened' })).toBe(1);
+  expect(series(body, 'karpor_approval_requests_total', { outcome: 'denied' })).toBe(1);
+  expect(series(body, 'karpor_command_to_dm_seconds_count')).toBe(1);
+  expect(series(body, 'karpor_hub_request_duration_seconds_count', { op: 'token request', outcome: 'ok' })).toBe(1);
+  expect(series(body, 'karpor_hub_request_duration_seconds_count', { op: 'create grant', outcome: 'ok' })).toBe(1);
+  expect(series(body, 'karpor_hub_request_duration_seconds_count', { op: 'record real expiry' })).toBeNaN();
+  expect(series(body, 'karpor_slack_request_duration_seconds_count', { method: 'chat.postEphemeral', outcome: 'ok' })).toBe(1);
+  expect(series(body, 'karpor_group_membership_lookups_total', { result: 'hit' })).toBeGreaterThanOrEqual(3);
+  expect(series(body, 'karpor_hub_rbac_enabled')).toBe(-1);
+  expect(series(body, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+  // Metrics carry no token and no person.
+  expect(body).not.toMatch(/eyJ|U0ENGINEER/);
+});
+
+describe('a hub with RBAC turned off', () => {
+  let proxy: HubProxy;
+  let off: TestBot;
+  beforeAll(async () => {
+    proxy = await startHubProxy(hubServer(), { serverConfigs: { success: true, data: { Version: 'v0.6.4', EnableRBAC: false } } });
+    off = await startTestBot({ namespace: t.namespace, hubServer: proxy.server });
+  });
+  afterAll(async () => {
+    await off.stop();
+    await proxy.stop();
+  });
+
+  test('is logged loudly, shown in help and exported as a metric', async () => {
+    expect(await off.bot.checkHubRbac()).toBe(false);
+    expect(off.logs.some((l) => /"level":"error"/.test(l) && /"alert":true/.test(l) && /RBAC turned off/.test(l))).toBe(true);
+    const sent = await off.command(PEOPLE.engineer, 'help');
+    const id = sent.responseUrl.split('/').pop();
+    const res = await off.slack.waitFor(() => off.slack.responses.find((r) => r.id === id), 15_000);
+    expect(String(res.body.text)).toMatch(/^:warning: The Karpor hub has RBAC turned off/);
+    expect(series((await get(off.url.replace('/slack/events', ''), '/metrics')).body, 'karpor_hub_rbac_enabled')).toBe(0);
+    proxy.serverConfigs = { data: { EnableRBAC: true } };
+    expect(await off.bot.checkHubRbac()).toBe(true);
+  });
+});
+
+test('stop() finishes work in flight and then takes no more', async () => {
+  const proxy = await startHubProxy(hubServer());
+  const slow = await startTestBot({ namespace: t.namespace, hubServer: proxy.server });
+  proxy.fault = (method, path) => (method === 'POST' && path.endsWith('/token') ? { delayMs: 800 } : undefined);
+  const sent = await slow.command(PEOPLE.engineer, 'guest');
+  expect(sent.status).toBe(200);
+  await new Promise((r) => setTimeout(r, 200));
+  await slow.stop();
+  expect(slow.slack.messages.some((m) => tokenIn(m))).toBe(true);
+  await expect(slow.command(PEOPLE.engineer, 'guest')).rejects.toThrow();
+  await proxy.stop();
+});
