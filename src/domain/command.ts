@@ -1,5 +1,5 @@
 import { parseDuration, preview } from './duration';
-import { mentionedUser, plainFromSlack } from './slack-text';
+import { cleanText, mentionedUser } from './slack-text';
 
 /** What a person asked for with `/karpor-token …`, before any policy is applied. */
 export type Command =
@@ -28,7 +28,7 @@ export function parseCommand(raw: string): ParseResult {
   // Split the free-text reason off first so that its words are never read as arguments.
   const sep = /(?:^|\s)--(?:\s|$)/.exec(raw);
   const head = sep ? raw.slice(0, sep.index) : raw;
-  const reasonText = sep ? plainFromSlack(raw.slice(sep.index + sep[0].length)).trim() : undefined;
+  const reasonText = sep ? cleanText(raw.slice(sep.index + sep[0].length)) : undefined;
   const words = head.trim().split(/\s+/).filter(Boolean);
   const first = words[0]?.toLowerCase();
 

@@ -34,9 +34,10 @@ export function isLive(grant: Grant, now: Date): boolean {
   return grant.expiresAt.getTime() > now.getTime();
 }
 
-/** `in 7h 59m`, `in 3m`, `1h ago`. */
+/** `in 7h 59m`, `in 3m`, `1h ago`, `just now`. */
 export function relative(to: Date, now: Date): string {
   const diff = Math.round((to.getTime() - now.getTime()) / 60_000);
+  if (diff === 0) return 'just now';
   const abs = Math.abs(diff);
   const d = Math.floor(abs / 1440);
   const h = Math.floor((abs % 1440) / 60);

@@ -32,3 +32,8 @@ export function mentionedUser(word: string): string | undefined {
 export function isSlackUserId(id: string): boolean {
   return /^[UW][A-Z0-9]{2,20}$/.test(id);
 }
+
+/** Free text people give (reasons): Slack markup made plain, control characters but newlines and tabs removed. */
+export function cleanText(text: string): string {
+  return plainFromSlack(text).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '').trim();
+}
