@@ -2,9 +2,13 @@
 // receiver, request state on the real hub, one token per approved request across replicas.
 import * as k8s from '@kubernetes/client-node';
 import { adminKubeConfig, hubRequest } from '../support/hub';
-import { movableClock, PEOPLE, startTestBot, testPolicy, tokenIn, type TestBot } from '../support/bot';
+import { answerAt as answer, buttonValue, movableClock, PEOPLE, startTestBot, testPolicy, tokenIn, type TestBot } from '../support/bot';
 import { blockActionPayload, viewSubmissionPayload } from '../support/slack-requests';
-import type { RecordedMessage } from '../fakes/slack-api';
+
+/** Sends a click; the answer is read with `answer(bot, responseId)`. */
+function click(bot: TestBot, userId: string, actionId: string, requestId: string, responseId = `click-${Math.random()}`) {
+  return bot.interact(blockActionPayload({ userId, actionId, value: requestId, responseUrl: bot.slack.responseUrl(responseId) }));
+}
 
 const clock = movableClock();
 let a: TestBot;
@@ -20,11 +24,6 @@ afterAll(async () => {
 });
 beforeEach(() => a.slack.reset());
 
-const buttonValue = (m: RecordedMessage, actionId: string): string | undefined => {
-  for (const block of m.blocks ?? []) for (const el of block.elements ?? []) if (el.action_id === actionId) return el.value;
-  return undefined;
-};
-
 /** Asks for admin inline and returns the request id from an approver's card. */
 async function openRequest(bot: TestBot, requester = PEOPLE.platformAdmin, text = 'admin 1h -- incident 4711'): Promise<string> {
   const seen = bot.slack.messages.length;
@@ -35,15 +34,6 @@ async function openRequest(bot: TestBot, requester = PEOPLE.platformAdmin, text 
   expect(JSON.stringify(pending.body)).toMatch(/waiting for approval/);
   expect(JSON.stringify(pending.body.blocks)).toContain('request_cancel');
   return buttonValue(card, 'request_approve')!;
-}
-
-function click(bot: TestBot, userId: string, actionId: string, requestId: string, responseId = `click-${Math.random()}`) {
-  return bot.interact(blockActionPayload({ userId, actionId, value: requestId, responseUrl: bot.slack.responseUrl(responseId) }));
-}
-
-async function answer(bot: TestBot, responseId: string): Promise<string> {
-  const res = await bot.slack.waitFor(() => bot.slack.responses.find((r) => r.id === responseId), 15_000);
-  return String(res.body.text);
 }
 
 const tokensTo = (bot: TestBot, userId: string) => bot.slack.messages.filter((m) => m.method === 'chat.postEphemeral' && m.user === userId && tokenIn(m));

@@ -2,9 +2,7 @@
 // expiry reminders and the clean-up of ended grants.
 import * as k8s from '@kubernetes/client-node';
 import { adminKubeConfig, hubRequest } from '../support/hub';
-import { movableClock, PEOPLE, startTestBot, testPolicy, tokenIn, type TestBot } from '../support/bot';
-import { blockActionPayload } from '../support/slack-requests';
-import type { RecordedMessage } from '../fakes/slack-api';
+import { buttonValue, click, movableClock, PEOPLE, say, startTestBot, testPolicy, tokenIn, type TestBot } from '../support/bot';
 
 const clock = movableClock();
 let t: TestBot;
@@ -20,11 +18,6 @@ afterAll(async () => {
 });
 beforeEach(() => t.slack.reset());
 
-const buttonValue = (m: RecordedMessage, actionId: string): string | undefined => {
-  for (const block of m.blocks ?? []) for (const el of block.elements ?? []) if (el.action_id === actionId) return el.value;
-  return undefined;
-};
-
 /** Gets a token through the command; returns it with the grant id from its card. */
 async function grantFor(bot: TestBot, userId: string, text = 'guest 1h'): Promise<{ token: string; grantId: string }> {
   const seen = bot.slack.messages.length;
@@ -35,20 +28,6 @@ async function grantFor(bot: TestBot, userId: string, text = 'guest 1h'): Promis
   issued.push(token);
   expect(JSON.stringify(card)).not.toContain(token);
   return { token, grantId: buttonValue(card, 'grant_show_again')! };
-}
-
-async function say(bot: TestBot, userId: string, text: string): Promise<string> {
-  const sent = await bot.command(userId, text);
-  const id = sent.responseUrl.split('/').pop();
-  const res = await bot.slack.waitFor(() => bot.slack.responses.find((r) => r.id === id), 15_000);
-  return String(res.body.text);
-}
-
-async function click(bot: TestBot, userId: string, actionId: string, value: string): Promise<string> {
-  const id = `click-${Math.random()}`;
-  await bot.interact(blockActionPayload({ userId, actionId, value, responseUrl: bot.slack.responseUrl(id) }));
-  const res = await bot.slack.waitFor(() => bot.slack.responses.find((r) => r.id === id), 15_000);
-  return String(res.body.text);
 }
 
 /**

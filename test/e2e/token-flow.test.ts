@@ -2,7 +2,7 @@
 // the fake Slack Web API recording what the bot sends.
 import * as k8s from '@kubernetes/client-node';
 import { adminKubeConfig, hubRequest } from '../support/hub';
-import { PEOPLE, startTestBot, tokenIn, type TestBot } from '../support/bot';
+import { answerAt, PEOPLE, startTestBot, tokenIn, type TestBot } from '../support/bot';
 import { postSigned, slashCommandBody } from '../support/slack-requests';
 
 const issued: string[] = [];
@@ -29,12 +29,6 @@ async function tokenFor(userId: string): Promise<{ token: string; text: string }
   return { token, text: JSON.stringify(msg.blocks) };
 }
 
-async function answerTo(responseUrl: string): Promise<string> {
-  const id = responseUrl.split('/').pop();
-  const res = await t.slack.waitFor(() => t.slack.responses.find((r) => r.id === id), 15_000);
-  return String(res.body.text);
-}
-
 async function namespaceSecrets(): Promise<string[]> {
   const list = await core().listNamespacedSecret({ namespace: t.namespace });
   return list.items.map((s) => s.metadata!.name!);
@@ -47,7 +41,7 @@ test('a guest token arrives by ephemeral DM and can do exactly what karpor-guest
   const dm = t.slack.messages.find((m) => m.method === 'chat.postEphemeral')!;
   expect(dm.channel).toBe(`D${PEOPLE.engineer}`);
   expect(text).toMatch(/valid until \*\d{4}-\d\d-\d\d \d\d:\d\d UTC\* \(in (1h 59m|2h)\)/);
-  expect(await answerTo(sent.responseUrl)).toMatch(/token is in your DM/);
+  expect(await answerAt(t, sent.responseUrl.split('/').pop()!)).toMatch(/token is in your DM/);
   // Nowhere else: the channel answer, cards and calls carry no token.
   expect(JSON.stringify(t.slack.responses)).not.toContain(token);
   expect(JSON.stringify(t.slack.messages.filter((m) => m !== dm))).not.toContain(token);
@@ -103,7 +97,7 @@ test.each([
   const before = await namespaceSecrets();
   const sent = await t.command(PEOPLE.engineer, text);
   expect(sent.status).toBe(200);
-  expect(await answerTo(sent.responseUrl)).toMatch(answer);
+  expect(await answerAt(t, sent.responseUrl.split('/').pop()!)).toMatch(answer);
   expect(await namespaceSecrets()).toEqual(before);
   expect(t.slack.messages).toHaveLength(0);
   await expect(core().readNamespacedServiceAccount({ namespace: t.namespace, name: `${t.prefix}-admin` })).rejects.toMatchObject({ code: 404 });
@@ -111,16 +105,16 @@ test.each([
 
 test('a person in no mapped group is refused politely', async () => {
   const sent = await t.command(PEOPLE.outsider, 'guest');
-  expect(await answerTo(sent.responseUrl)).toMatch(/not in a group that may request `guest`.*You may not request any Karpor role/s);
+  expect(await answerAt(t, sent.responseUrl.split('/').pop()!)).toMatch(/not in a group that may request `guest`.*You may not request any Karpor role/s);
 });
 
 test('help, and a bare command, list the roles this person may request', async () => {
   const bare = await t.command(PEOPLE.platformAdmin, '');
-  const text = await answerTo(bare.responseUrl);
+  const text = await answerAt(t, bare.responseUrl.split('/').pop()!);
   expect(text).toMatch(/`guest` \(up to 8h\)/);
   expect(text).toMatch(/`admin` \(up to 4h, needs approval\)/);
   const help = await t.command(PEOPLE.engineer, 'help');
-  expect(await answerTo(help.responseUrl)).not.toMatch(/`admin`/);
+  expect(await answerAt(t, help.responseUrl.split('/').pop()!)).not.toMatch(/`admin`/);
 });
 
 test('a binding that points at the wrong role is refused, with an alert in the log', async () => {

@@ -10,9 +10,9 @@ import type { Settings } from '../../src/config/env';
 import { policyFrom, type PolicyInput } from '../../src/config/policy-file';
 import type { Clock } from '../../src/domain/ports';
 import { createLog } from '../../src/log';
-import { startFakeSlack, type FakeSlack, type FakeSlackOptions } from '../fakes/slack-api';
+import { startFakeSlack, type FakeSlack, type FakeSlackOptions, type RecordedMessage } from '../fakes/slack-api';
 import { adminKubeConfig, createNamespace, hubServer, serviceAccountToken, uniqueName, writeKubeconfigForToken } from './hub';
-import { postSigned, slashCommandBody, interactionBody } from './slack-requests';
+import { blockActionPayload, interactionBody, postSigned, slashCommandBody } from './slack-requests';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-bot-token';
@@ -91,6 +91,8 @@ export interface TestBotOptions {
   /** Reach the hub through this URL (a fault-injecting proxy) instead of directly. */
   hubServer?: string;
   intervals?: BotOptions['intervals'];
+  /** Web API retries (off unless given), for tests of Slack's rate limits and errors. */
+  slackRetries?: BotOptions['slackRetries'];
 }
 
 export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> {
@@ -111,7 +113,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
     settings,
     policy: policyFrom(opts.policy ?? testPolicy(prefix)),
     log,
-    slackRetries: { retries: 0 },
+    slackRetries: opts.slackRetries ?? { retries: 0 },
     ...(opts.clock && { clock: opts.clock }),
     intervals: { housekeepingMs: 3_600_000, serverConfigsMs: 3_600_000, ...opts.intervals },
   });
@@ -142,6 +144,30 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
 export function movableClock(): Clock & { advance(ms: number): void } {
   let offset = 0;
   return { now: () => new Date(Date.now() + offset), advance: (ms) => void (offset += ms) };
+}
+
+/** The value of the button with `actionId` in a recorded message. */
+export function buttonValue(message: RecordedMessage, actionId: string): string | undefined {
+  for (const block of message.blocks ?? []) for (const el of block.elements ?? []) if (el.action_id === actionId) return el.value;
+  return undefined;
+}
+
+/** What the bot answered through a response URL (respond()), by the URL's id. */
+export async function answerAt(bot: TestBot, responseId: string): Promise<string> {
+  const res = await bot.slack.waitFor(() => bot.slack.responses.find((r) => r.id === responseId), 15_000);
+  return String(res.body.text);
+}
+
+/** Types a command and returns the bot's answer in the channel. */
+export async function say(bot: TestBot, userId: string, text: string): Promise<string> {
+  const sent = await bot.command(userId, text);
+  return answerAt(bot, sent.responseUrl.split('/').pop()!);
+}
+
+/** Clicks a button and returns the bot's answer in the channel. */
+export async function click(bot: TestBot, userId: string, actionId: string, value: string, responseId = `click-${Math.random()}`): Promise<string> {
+  await bot.interact(blockActionPayload({ userId, actionId, value, responseUrl: bot.slack.responseUrl(responseId) }));
+  return answerAt(bot, responseId);
 }
 
 /** The token inside an ephemeral token DM (a code block), if the message carries one. */
