@@ -3,7 +3,6 @@ import { HubError, userMessageOf } from './errors';
 import { isLive, relative, type Grant } from './grant';
 import { canRevokeOthers, decide, mayRequest, rolesFor, roleByAlias, type Person, type Policy, type RolePolicy } from './policy';
 import type { Audit, Clock, Directory, Hub, Notifier, Reply } from './ports';
-import { formatDuration } from './duration';
 
 export interface AccessServiceDeps {
   policy: Policy;
@@ -90,8 +89,17 @@ export class AccessService {
   /** Issues a token for a decided grant and delivers it; revokes it again if delivery fails. */
   async issue(person: Person, role: RolePolicy, seconds: number, meta: { approvedBy?: string[]; reason?: string; requestId?: string }): Promise<Grant> {
     const { hub, notifier, clock, audit } = this.deps;
-    const identity = await hub.ensureIdentity(role, person.userId);
-    const { grant, token } = await hub.issue(identity, { userId: person.userId, role: role.alias, grantedAt: clock.now(), ...meta }, seconds);
+    const newGrant = { userId: person.userId, role: role.alias, grantedAt: clock.now(), ...meta };
+    let issued;
+    try {
+      issued = await hub.issue(await hub.ensureIdentity(role, person.userId), newGrant, seconds);
+    } catch (err) {
+      // The ServiceAccount vanished since it was last checked (deleted by hand, or only half
+      // made): make it again and try once more.
+      if (!(err instanceof HubError && err.kind === 'not-found')) throw err;
+      issued = await hub.issue(await hub.ensureIdentity(role, person.userId), newGrant, seconds);
+    }
+    const { grant, token } = issued;
     try {
       await notifier.deliverToken({ grant, token, ...(this.deps.dashboardUrl && { dashboardUrl: this.deps.dashboardUrl }) });
     } catch (err) {

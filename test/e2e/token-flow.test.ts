@@ -150,3 +150,20 @@ test('a request with a bad signature gets 401 and changes nothing', async () => 
   expect(t.slack.messages).toHaveLength(0);
   expect(await namespaceSecrets()).toEqual(before);
 });
+
+test('a ServiceAccount deleted behind the bot\'s back is made again on the next request', async () => {
+  await t.command(PEOPLE.engineer, 'guest');
+  await tokenFor(PEOPLE.engineer);
+  await core().deleteNamespacedServiceAccount({ namespace: t.namespace, name: `${t.prefix}-guest` });
+  const grantsBefore = await namespaceSecrets();
+  t.slack.reset();
+  const sent = await t.command(PEOPLE.engineer, 'guest');
+  const { token } = await tokenFor(PEOPLE.engineer);
+  expect(await answerAt(t, sent.responseUrl.split('/').pop()!)).toMatch(/token is in your DM/);
+  expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(404);
+  await core().readNamespacedServiceAccount({ namespace: t.namespace, name: `${t.prefix}-guest` });
+  // The attempt that met the missing account left no grant behind: exactly one more.
+  const added = (await namespaceSecrets()).filter((name) => !grantsBefore.includes(name));
+  expect(added).toHaveLength(1);
+  expect(added[0]).toMatch(/^karpor-grant-/);
+});

@@ -23,7 +23,6 @@ const single = rolePolicy('admin', { allowed: { groups: ['platform'], users: [] 
 const double = rolePolicy('audit', { allowed: { groups: ['platform'], users: [] }, approval: approvalPolicy({ groups: ['approvers'], count: 2 }) });
 const noApproval = rolePolicy('guest');
 
-const requester = person(U.plat, 'engineers', 'platform');
 const requesterApprover = person(U.plat, 'platform', 'approvers');
 const appr1 = person(U.appr1, 'approvers');
 const appr2 = person(U.appr2, 'approvers');
