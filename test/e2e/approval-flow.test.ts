@@ -196,3 +196,20 @@ test('admin without an inline reason opens the reason modal; its submission open
   expect(JSON.stringify(card.blocks)).toContain('deploy freeze');
   expect(JSON.stringify(card.blocks)).toContain('*2h*');
 });
+
+test('with an approvals channel, the card goes there (not to DMs) and is decided there', async () => {
+  const channel = await startTestBot({ namespace: a.namespace, clock, policy: testPolicy(`${a.prefix}-c`, { approvalsChannel: 'C0APPROVALS' }) });
+  try {
+    await channel.command(PEOPLE.platformAdmin, 'admin 1h -- channel test');
+    const card = await channel.slack.waitFor(() => channel.slack.messages.find((m) => m.channel === 'C0APPROVALS' && buttonValue(m, 'request_approve')), 15_000);
+    expect(channel.slack.messages.filter((m) => m.channel.startsWith('D') && buttonValue(m, 'request_approve'))).toHaveLength(0);
+    await click(channel, PEOPLE.approver, 'request_approve', buttonValue(card, 'request_approve')!, 'in-channel');
+    expect(await answer(channel, 'in-channel')).toMatch(/Approved/);
+    const dm = await channel.slack.waitFor(() => tokensTo(channel, PEOPLE.platformAdmin)[0], 15_000);
+    issued.push(tokenIn(dm)!);
+    const update = await channel.slack.waitFor(() => channel.slack.calls.find((c) => c.method === 'chat.update' && c.args.channel === 'C0APPROVALS' && JSON.stringify(c.args.blocks).includes('Approved')), 15_000);
+    expect(JSON.stringify(update.args)).not.toContain(tokenIn(dm)!);
+  } finally {
+    await channel.stop();
+  }
+});
