@@ -1,8 +1,10 @@
 import { parseCommand, USAGE, type Command, type RevokeTarget } from './command';
 import { HubError, userMessageOf } from './errors';
-import { isLive, relative, type Grant } from './grant';
+import { formatDuration } from './duration';
+import { isLive, relative, utc, type Grant } from './grant';
 import { canRevokeOthers, decide, mayRequest, rolesFor, roleByAlias, type Person, type Policy, type RolePolicy } from './policy';
 import type { Audit, Clock, Directory, Hub, Notifier, Reply } from './ports';
+import type { AccessRequest } from './request';
 
 export interface AccessServiceDeps {
   policy: Policy;
@@ -15,6 +17,8 @@ export interface AccessServiceDeps {
   dashboardUrl?: string;
   /** Told in help when the hub accepts any token (RBAC off). */
   hubWarning?: () => string | undefined;
+  /** The person's access requests still waiting for a decision, for `status`. */
+  pendingRequests?: (userId: string) => Promise<AccessRequest[]>;
   log: { error(obj: object, msg: string): void };
 }
 
@@ -169,10 +173,18 @@ export class AccessService {
 
   async status(person: Person): Promise<string> {
     const now = this.deps.clock.now();
-    const grants = (await this.deps.hub.grants({ userId: person.userId })).filter((g) => isLive(g, now));
-    if (grants.length === 0) return 'You have no active Karpor grants.';
-    const lines = grants.map((g) => `• \`${g.id}\` ${g.role}, expires ${relative(g.expiresAt, now)}${g.approvedBy?.length ? `, approved by ${g.approvedBy.map((u) => `<@${u}>`).join(', ')}` : ''}`);
-    return `Your active Karpor grants:\n${lines.join('\n')}`;
+    const [allGrants, requests] = await Promise.all([this.deps.hub.grants({ userId: person.userId }), this.deps.pendingRequests?.(person.userId) ?? []]);
+    const grants = allGrants.filter((g) => isLive(g, now));
+    const parts = [
+      grants.length === 0
+        ? 'You have no active Karpor grants.'
+        : `Your active Karpor grants:\n${grants.map((g) => `• \`${g.id}\` ${g.role}, expires ${relative(g.expiresAt, now)}${g.approvedBy?.length ? `, approved by ${g.approvedBy.map((u) => `<@${u}>`).join(', ')}` : ''}`).join('\n')}`,
+    ];
+    const open = requests.filter((r) => r.state === 'pending' && r.expiresAt > now);
+    if (open.length > 0) {
+      parts.push(`Your requests waiting for approval:\n${open.map((r) => `• \`${r.id}\` ${r.role} for ${formatDuration(r.seconds)}, open until ${utc(r.expiresAt)} (${relative(r.expiresAt, now)})`).join('\n')}`);
+    }
+    return parts.join('\n');
   }
 
   /** "Revoke now" on a grant card. */

@@ -178,6 +178,15 @@ describe('help and status', () => {
         `• \`bbbbbbbbbb\` admin, expires in 1d 2h, approved by <@${U.appr1}>, <@${U.appr2}>`,
     ]);
   });
+  test('status also lists my requests still waiting for approval', async () => {
+    const w = world();
+    await w.approvals.request(U.plat, { role: 'admin', seconds: 3600, reason: 'deploy' }, async () => undefined);
+    await w.approvals.request(U.eng2, { role: 'admin', seconds: 3600, reason: 'not mine' }, async () => undefined);
+    const text = (await say(w, U.plat, 'status')).texts[0]!;
+    expect(text).toMatch(/^You have no active Karpor grants\.\nYour requests waiting for approval:\n• `req0000001` admin for 1h, open until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 30m\)$/);
+    w.clock.advance(31 * MIN);
+    expect((await say(w, U.plat, 'status')).texts).toEqual(['You have no active Karpor grants.']);
+  });
 });
 
 describe('revoke', () => {

@@ -378,6 +378,7 @@ export function world(opts: { policy?: Policy; groups?: Record<string, string[]>
     clock,
     audit: (e) => void audits.push(e),
     newRef: () => `ref-${++refs}`,
+    pendingRequests: (userId) => store.list({ requester: userId, state: 'pending' }),
     ...(opts.dashboardUrl && { dashboardUrl: opts.dashboardUrl }),
     log: { error: (obj, msg) => void errors.push({ obj, msg }) },
   });
