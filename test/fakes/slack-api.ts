@@ -39,6 +39,10 @@ export interface FakeSlackOptions {
   usergroupsPlanUpgradeRequired?: boolean;
   /** When set, calls must carry exactly this token; otherwise any token is accepted. */
   botToken?: string;
+  /** Socket Mode: the app-level token (xapp-…) that apps.connections.open must carry, when set. */
+  appToken?: string;
+  /** Socket Mode: the WebSocket URL apps.connections.open answers with, one per call. */
+  socketModeUrl?: () => string;
 }
 
 export type TokenCheck = 'ok' | 'missing' | 'wrong';
@@ -541,6 +545,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return { users: [...g.users] };
     },
 
+    'apps.connections.open': () => {
+      if (!opts.socketModeUrl) throw new SlackError('invalid_auth');
+      return { url: opts.socketModeUrl() };
+    },
+
     'users.info': (args) => {
       const id = args.user;
       if (id === botUserId) {
@@ -551,7 +560,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
   };
 
-  const checkToken = (req: IncomingMessage, args: Record<string, any>): TokenCheck => {
+  const checkToken = (req: IncomingMessage, args: Record<string, any>, expected: string | undefined): TokenCheck => {
     const header = req.headers.authorization;
     let presented: string | undefined;
     if (typeof header === 'string' && /^Bearer\s+/i.test(header)) {
@@ -560,7 +569,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       presented = args.token;
     }
     if (!presented) return 'missing';
-    if (opts.botToken !== undefined && presented !== opts.botToken) return 'wrong';
+    if (expected !== undefined && presented !== expected) return 'wrong';
     return 'ok';
   };
 
@@ -639,7 +648,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     } catch (e) {
       parseError = e instanceof SlackError ? e.code : 'invalid_json';
     }
-    const token = checkToken(req, args);
+    // apps.connections.open takes the app-level token; every other method the bot token.
+    const expectedToken = method === 'apps.connections.open' ? opts.appToken : opts.botToken;
+    const token = checkToken(req, args, expectedToken);
     delete args.token;
     if (!parseError) {
       try {
@@ -662,7 +673,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       record(200, parseError);
       return send(res, 200, { ok: false, error: parseError });
     }
-    const enforce = opts.botToken !== undefined;
+    const enforce = expectedToken !== undefined;
     if (method !== 'api.test' && (token === 'wrong' || (enforce && token === 'missing'))) {
       const error = token === 'missing' ? 'not_authed' : 'invalid_auth';
       record(200, error);

@@ -1,5 +1,6 @@
-// Runs the real bot for tests: HTTP mode, its least-privilege identity from deploy/hub/rbac.yaml
-// on the test hub, the fake Slack Web API, and every log line captured.
+// Runs the real bot for tests: HTTP mode (or Socket Mode against a fake endpoint), its
+// least-privilege identity from deploy/hub/rbac.yaml on the test hub, the fake Slack Web API, and
+// every log line captured.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,11 +12,13 @@ import { policyFrom, type PolicyInput } from '../../src/config/policy-file';
 import type { Clock } from '../../src/domain/ports';
 import { createLog } from '../../src/log';
 import { startFakeSlack, type FakeSlack, type FakeSlackOptions, type RecordedMessage } from '../fakes/slack-api';
+import { startFakeSocketMode, type FakeSocketMode } from '../fakes/socket-mode';
 import { adminKubeConfig, createNamespace, hubServer, serviceAccountToken, uniqueName, writeKubeconfigForToken } from './hub';
 import { blockActionPayload, interactionBody, postSigned, slashCommandBody } from './slack-requests';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-bot-token';
+export const APP_TOKEN = 'xapp-test';
 const RBAC_FILE = path.join(__dirname, '../../deploy/hub/rbac.yaml');
 
 /** Applies the bot's RBAC from deploy/ into `namespace` and returns a kubeconfig with its token. */
@@ -70,6 +73,8 @@ export interface TestBot {
   bot: Bot;
   url: string;
   slack: FakeSlack;
+  /** In socket mode: the endpoint the bot is connected to; command() and interact() go through it. */
+  socket?: FakeSocketMode;
   namespace: string;
   prefix: string;
   logs: string[];
@@ -93,17 +98,24 @@ export interface TestBotOptions {
   intervals?: BotOptions['intervals'];
   /** Web API retries (off unless given), for tests of Slack's rate limits and errors. */
   slackRetries?: BotOptions['slackRetries'];
+  /** 'socket': Socket Mode with the app-level token, against a fake Socket Mode endpoint. Default 'http'. */
+  mode?: 'http' | 'socket';
 }
 
 export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> {
   const namespace = opts.namespace ?? (await createNamespace(uniqueName('bot')));
   const prefix = opts.prefix ?? uniqueName('t').slice(0, 12);
   const kubeconfig = opts.kubeconfig ?? (await botIdentity(namespace, opts.hubServer));
-  const slack = opts.slack ?? (await startFakeSlack({ botToken: BOT_TOKEN, usergroups: GROUPS, ...opts.slackOptions }));
+  if (opts.mode === 'socket' && opts.slack) throw new Error('a socket-mode test bot starts its own fake Slack');
+  const socket = opts.mode === 'socket' ? await startFakeSocketMode() : undefined;
+  const socketApi = socket && { appToken: APP_TOKEN, socketModeUrl: socket.connectionUrl };
+  const slack = opts.slack ?? (await startFakeSlack({ botToken: BOT_TOKEN, usergroups: GROUPS, ...socketApi, ...opts.slackOptions }));
   const logs: string[] = [];
   const log = createLog('debug', { write: (line: string) => void logs.push(line) });
   const settings: Settings = {
-    slack: { botToken: BOT_TOKEN, mode: 'http', signingSecret: SIGNING_SECRET, apiUrl: slack.url },
+    slack: socket
+      ? { botToken: BOT_TOKEN, mode: 'socket', appToken: APP_TOKEN, apiUrl: slack.url }
+      : { botToken: BOT_TOKEN, mode: 'http', signingSecret: SIGNING_SECRET, apiUrl: slack.url },
     hub: { source: { kind: 'kubeconfig', path: kubeconfig }, namespace, timeoutMs: opts.timeoutMs ?? 10_000 },
     policyFile: '(inline)',
     port: 0,
@@ -124,17 +136,27 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
     bot,
     url,
     slack,
+    ...(socket && { socket }),
     namespace,
     prefix,
     logs,
     async command(userId, text) {
       const responseUrl = slack.responseUrl(`cmd-${++n}`);
+      if (socket) {
+        const ack = await socket.sendSlashCommand(Object.fromEntries(new URLSearchParams(slashCommandBody({ userId, text, responseUrl }))));
+        return { status: 200, ms: ack.ms, responseUrl };
+      }
       const res = await postSigned(url, SIGNING_SECRET, slashCommandBody({ userId, text, responseUrl }));
       return { status: res.status, ms: res.ms, responseUrl };
     },
-    interact: (payload) => postSigned(url, SIGNING_SECRET, interactionBody(payload)),
+    async interact(payload) {
+      if (!socket) return postSigned(url, SIGNING_SECRET, interactionBody(payload));
+      const ack = await socket.sendInteractive(payload);
+      return { status: 200, ms: ack.ms, body: Object.keys(ack.payload).length > 0 ? JSON.stringify(ack.payload) : '' };
+    },
     async stop() {
       await bot.stop();
+      await socket?.stop();
       if (!opts.slack) await slack.stop();
     },
   };
