@@ -1,0 +1,110 @@
+// The floor: the least any bot must do per token. One TokenRequest with client-node (over a
+// pooled keep-alive connection, the cheapest way client-node can make it) and one raw
+// chat.postEphemeral carrying the token, nothing else. The bound variant first creates a Secret
+// and binds the token to it, as the bot does with its grants: the floor for a revocable token.
+import { randomBytes } from 'node:crypto';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as k8s from '@kubernetes/client-node';
+
+class KeepAliveAuth implements k8s.SecurityAuthentication {
+  private agent?: https.Agent;
+
+  constructor(private readonly kc: k8s.KubeConfig, private readonly maxSockets: number) {}
+
+  getName(): string {
+    return 'bench-keepalive';
+  }
+
+  async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
+    const opts: https.RequestOptions = {};
+    await this.kc.applyToHTTPSOptions(opts);
+    for (const [name, value] of Object.entries(opts.headers ?? {})) context.setHeaderParam(name, String(value));
+    this.agent ??= new https.Agent({ ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, keepAlive: true, maxSockets: this.maxSockets });
+    context.setAgent(this.agent);
+  }
+
+  close(): void {
+    this.agent?.destroy();
+  }
+}
+
+export class Floor {
+  private readonly core: k8s.CoreV1Api;
+  private readonly auth: KeepAliveAuth;
+  private readonly slackAgent: http.Agent;
+
+  constructor(
+    kubeconfigPath: string,
+    private readonly namespace: string,
+    private readonly serviceAccount: string,
+    private readonly slackApiUrl: string,
+    private readonly botToken: string,
+    maxSockets: number,
+  ) {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(kubeconfigPath);
+    this.auth = new KeepAliveAuth(kc, maxSockets);
+    const configuration = k8s.createConfiguration({
+      baseServer: new k8s.ServerConfiguration(kc.getCurrentCluster()!.server, {}),
+      authMethods: { default: this.auth },
+    });
+    this.core = new k8s.CoreV1Api(configuration);
+    this.slackAgent = new http.Agent({ keepAlive: true, maxSockets });
+  }
+
+  /** One token, delivered: resolves when Slack has answered the postEphemeral. */
+  async token(userId: string, bound = false): Promise<void> {
+    let boundObjectRef: k8s.V1BoundObjectReference | undefined;
+    if (bound) {
+      const name = `bench-floor-${randomBytes(6).toString('hex')}`;
+      const secret = await this.core.createNamespacedSecret({ namespace: this.namespace, body: { metadata: { name, namespace: this.namespace } } });
+      boundObjectRef = { apiVersion: 'v1', kind: 'Secret', name, uid: secret.metadata!.uid! };
+    }
+    const answer = await this.core.createNamespacedServiceAccountToken({
+      namespace: this.namespace,
+      name: this.serviceAccount,
+      body: { spec: { audiences: [], expirationSeconds: 3600, ...(boundObjectRef && { boundObjectRef }) } },
+    });
+    const token = answer.status?.token;
+    if (!token) throw new Error('TokenRequest answered without a token');
+    await this.postEphemeral(userId, token);
+  }
+
+  private postEphemeral(userId: string, token: string): Promise<void> {
+    const body = new URLSearchParams({
+      channel: `D${userId}`,
+      user: userId,
+      text: 'Your Karpor guest token',
+      blocks: JSON.stringify([{ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${token}\`\`\`` } }]),
+    }).toString();
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        new URL('chat.postEphemeral', this.slackApiUrl),
+        {
+          method: 'POST',
+          agent: this.slackAgent,
+          headers: { authorization: `Bearer ${this.botToken}`, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => {
+            const ok = res.statusCode === 200 && (JSON.parse(text) as { ok?: boolean }).ok === true;
+            if (ok) resolve();
+            else reject(new Error(`chat.postEphemeral: HTTP ${res.statusCode} ${text.slice(0, 200)}`));
+          });
+        },
+      );
+      req.setTimeout(30_000, () => req.destroy(new Error('chat.postEphemeral: timeout')));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.auth.close();
+    this.slackAgent.destroy();
+  }
+}

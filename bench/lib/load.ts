@@ -1,0 +1,183 @@
+// The load generator: a closed-loop pool of workers, signed slash commands over keep-alive
+// connections, and exact arrival times of DMs and response_url answers from the fake Slack.
+import * as http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { FakeSlack, RecordedMessage, RecordedResponse } from '../../test/fakes/slack-api';
+import { signRequest, slashCommandBody } from '../../test/support/slack-requests';
+
+export interface PoolResult<T> {
+  results: T[];
+  wallMs: number;
+}
+
+/**
+ * Runs `total` operations, at most `concurrency` at once; operation i is for users[i % n].
+ * A user never has two operations in flight, so each DM maps to exactly one command.
+ */
+export async function runPool<T>(total: number, concurrency: number, users: string[], op: (user: string, i: number) => Promise<T>): Promise<PoolResult<T>> {
+  const pending: number[] = Array.from({ length: total }, (_, i) => i);
+  const busy = new Set<string>();
+  const results: T[] = new Array(total);
+  const sleepers: Array<() => void> = [];
+  const userOf = (i: number) => users[i % users.length]!;
+  // The user is marked busy here, synchronously: a worker resumes from `await next()` only a
+  // microtask later, and another worker must not take the same user meanwhile.
+  const next = async (): Promise<number | undefined> => {
+    for (;;) {
+      if (pending.length === 0) return undefined;
+      const at = pending.findIndex((i) => !busy.has(userOf(i)));
+      if (at >= 0) {
+        const i = pending.splice(at, 1)[0]!;
+        busy.add(userOf(i));
+        return i;
+      }
+      await new Promise<void>((r) => sleepers.push(r));
+    }
+  };
+  const started = performance.now();
+  const worker = async () => {
+    for (let i = await next(); i !== undefined; i = await next()) {
+      const user = userOf(i);
+      try {
+        results[i] = await op(user, i);
+      } finally {
+        busy.delete(user);
+        for (const wake of sleepers.splice(0)) wake();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
+  return { results, wallMs: performance.now() - started };
+}
+
+/**
+ * Arrival times (performance.now()) of ephemeral messages per recipient and of response_url
+ * answers per id, taken in the fake's own process the moment it records them.
+ */
+export class SlackArrivals {
+  private readonly dmWaiters = new Map<string, (at: number, m: RecordedMessage) => void>();
+  private readonly responseWaiters = new Map<string, (at: number, r: RecordedResponse) => void>();
+  /** Ephemeral messages nobody was waiting for. */
+  readonly unexpected: RecordedMessage[] = [];
+
+  constructor(slack: FakeSlack) {
+    const self = this;
+    const messages = slack.messages;
+    messages.push = function (...items: RecordedMessage[]): number {
+      const at = performance.now();
+      for (const m of items) {
+        if (m.method !== 'chat.postEphemeral' || !m.user) continue;
+        const w = self.dmWaiters.get(m.user);
+        if (w) {
+          self.dmWaiters.delete(m.user);
+          w(at, m);
+        } else self.unexpected.push(m);
+      }
+      return Array.prototype.push.apply(this, items);
+    };
+    const responses = slack.responses;
+    responses.push = function (...items: RecordedResponse[]): number {
+      const at = performance.now();
+      for (const r of items) {
+        const w = self.responseWaiters.get(r.id);
+        self.responseWaiters.delete(r.id);
+        w?.(at, r);
+      }
+      return Array.prototype.push.apply(this, items);
+    };
+  }
+
+  /** The next ephemeral message to `user`; register before sending what causes it. */
+  nextDm(user: string, timeoutMs: number): Promise<{ at: number; message: RecordedMessage }> {
+    return this.wait(this.dmWaiters, user, timeoutMs, `no ephemeral DM for ${user}`).then(([at, message]) => ({ at, message }));
+  }
+
+  response(id: string, timeoutMs: number): Promise<{ at: number; response: RecordedResponse }> {
+    return this.wait(this.responseWaiters, id, timeoutMs, `no response_url answer ${id}`).then(([at, response]) => ({ at, response }));
+  }
+
+  private wait<T>(map: Map<string, (at: number, v: T) => void>, key: string, timeoutMs: number, what: string): Promise<[number, T]> {
+    if (map.has(key)) return Promise.reject(new Error(`already waiting: ${what}`));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        map.delete(key);
+        reject(new Error(`${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      map.set(key, (at, v) => {
+        clearTimeout(timer);
+        resolve([at, v]);
+      });
+    });
+  }
+}
+
+export interface SendResult {
+  status: number;
+  sentAt: number;
+  writtenAt: number;
+  ackAt: number;
+  /** The request opened a new connection (no idle keep-alive socket was free). */
+  newConnection: boolean;
+  body: string;
+}
+
+/** Slack's side of a slash command: signed, over a keep-alive agent, as Slack would send it. */
+export class CommandSender {
+  private readonly agent: http.Agent;
+  private n = 0;
+
+  constructor(
+    private readonly url: string,
+    private readonly signingSecret: string,
+    private readonly slack: FakeSlack,
+    maxSockets: number,
+  ) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets });
+  }
+
+  /** Builds a command with a fresh response_url; `send()` posts it. */
+  prepare(userId: string, text: string): { responseId: string; send(): Promise<SendResult> } {
+    const responseId = `bench-${++this.n}`;
+    const raw = slashCommandBody({ userId, text, responseUrl: this.slack.responseUrl(responseId) });
+    return { responseId, send: () => this.post(raw) };
+  }
+
+  private post(raw: string): Promise<SendResult> {
+    const target = new URL(this.url);
+    const headers = { ...signRequest(this.signingSecret, raw), 'content-length': String(Buffer.byteLength(raw)) };
+    return new Promise((resolve, reject) => {
+      const sentAt = performance.now();
+      let writtenAt = NaN;
+      let newConnection = false;
+      const req = http.request(target, { method: 'POST', headers, agent: this.agent }, (res) => {
+        const ackAt = performance.now();
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, sentAt, writtenAt, ackAt, newConnection, body }));
+        res.on('error', reject);
+      });
+      req.on('socket', (socket) => (newConnection = socket.connecting));
+      // 'finish': the whole request is handed to the kernel; what comes after is the bot's.
+      req.on('finish', () => (writtenAt = performance.now()));
+      req.setTimeout(30_000, () => req.destroy(new Error('no answer to the slash command within 30 s')));
+      req.on('error', reject);
+      req.end(raw);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** The claims of a JWT (unverified: the hub signed it; only its shape and subject are checked). */
+export function jwtClaims(token: string): Record<string, any> | undefined {
+  const part = token.split('.')[1];
+  if (!part) return undefined;
+  try {
+    return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
