@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { App, type CustomRoute } from '@slack/bolt';
+import { App, SocketModeReceiver, type CustomRoute } from '@slack/bolt';
 import type { RetryOptions } from '@slack/web-api';
 import type { Settings } from './config/env';
 import { AccessService } from './domain/access-service';
@@ -148,7 +148,9 @@ export class Bot {
     const started = (await this.app.start(this.opts.settings.port)) as Server | undefined;
     this.every(this.intervals.housekeepingMs, () => this.houseKeep());
     this.every(this.intervals.serverConfigsMs, () => this.checkHubRbac());
-    const address = started?.address?.();
+    // In Socket Mode app.start() resolves to the apps.connections.open answer; the port is the receiver's server's.
+    const socketMode = socketModeOf(this.app);
+    const address = (socketMode ? socketMode.httpServer : started)?.address?.();
     return typeof address === 'object' && address ? address.port : this.opts.settings.port;
   }
 
@@ -159,7 +161,11 @@ export class Bot {
     this.directory.stop();
     const drained = await this.inFlight.drain(this.intervals.drainMs);
     if (!drained) this.log.warn({ pending: this.inFlight.size }, 'stopped with work still in flight');
+    // Bolt's stop() only starts closing a Socket Mode connection; wait until it is closed (the client bounds that).
+    const client = socketModeOf(this.app)?.client;
+    const closed = client && new Promise<void>((resolve) => void client.once('disconnected', () => resolve()));
     await this.app.stop();
+    await closed;
   }
 
   /** Expired grants go (their tokens with them); reminders; overdue requests expire; approved ones are delivered. */
@@ -221,4 +227,13 @@ export class Bot {
       },
     ];
   }
+}
+
+/**
+ * Bolt 5.1 keeps its Socket Mode receiver private, and with it the HTTP server it starts for the
+ * custom routes (the only place the port it listens on is known) and the socket client.
+ */
+function socketModeOf(app: App): { httpServer?: Server; client: SocketModeReceiver['client'] } | undefined {
+  const receiver = (app as unknown as { receiver?: unknown }).receiver;
+  return receiver instanceof SocketModeReceiver ? (receiver as unknown as { httpServer?: Server; client: SocketModeReceiver['client'] }) : undefined;
 }
