@@ -22,6 +22,8 @@ import * as karporToken from './slack/commands/karpor-token';
 import { SlackDirectory } from './slack/directory';
 import { instrumentSlack } from './slack/instrument';
 import { SlackNotifier } from './slack/notifier';
+import { createReceiver } from './slack/receiver';
+import { replayGuard } from './slack/replay-guard';
 import { dmReply } from './slack/reply';
 import * as requestViews from './slack/views/request-views';
 
@@ -75,20 +77,22 @@ export class Bot {
       this.metrics.audited(event);
     };
     const slack = settings.slack;
+    const logger = slackLogger(log);
     this.app = new App({
       token: slack.botToken,
-      logger: slackLogger(log),
+      logger,
       deferInitialization: true,
-      customRoutes: this.routes(),
       clientOptions: {
         ...(slack.apiUrl && { slackApiUrl: slack.apiUrl }),
         retryConfig: opts.slackRetries ?? { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
         timeout: 10_000,
       },
       ...(slack.mode === 'socket'
-        ? { socketMode: true, appToken: slack.appToken!, installerOptions: { port: settings.port } }
-        : { signingSecret: slack.signingSecret! }),
+        ? { socketMode: true, appToken: slack.appToken!, installerOptions: { port: settings.port }, customRoutes: this.routes() }
+        : { receiver: createReceiver({ signingSecret: slack.signingSecret!, customRoutes: this.routes(), logger }) }),
     });
+    // A replayed or retried delivery is acknowledged and dropped before it can do anything.
+    this.app.use(replayGuard({ onDuplicate: (info) => log.info(info, 'duplicate delivery dropped') }));
     // Work in flight is finished before the process exits; nothing new starts once stopping.
     this.app.use(async ({ next }) => {
       if (this.stopping) return;
