@@ -23,6 +23,9 @@ const PREFIX = 'karpor-grant-';
  * (TokenRequest boundObjectRef), so deleting the Secret revokes the tokens at once.
  */
 export class Grants {
+  /** Grants whose token failed and whose clean-up failed too: hidden, and deleted again later. */
+  private readonly halfMade = new Set<string>();
+
   constructor(
     private readonly conn: HubConnection,
     private readonly namespace: string,
@@ -30,6 +33,7 @@ export class Grants {
   ) {}
 
   async issue(identity: Identity, grant: NewGrant, seconds: number): Promise<IssuedToken> {
+    if (this.halfMade.size > 0) void this.sweep();
     const id = newId(randomBytes);
     const name = PREFIX + id;
     const expiresAt = new Date(grant.grantedAt.getTime() + seconds * 1000);
@@ -58,8 +62,9 @@ export class Grants {
       if (tokenExpiry.getTime() < created.expiresAt.getTime() - 60_000) created.expiresAt = await this.shorten(secret, tokenExpiry);
       return { grant: created, token };
     } catch (err) {
-      // No token came of it: the grant must not linger as if it had.
-      await this.delete(name).catch(() => undefined);
+      // No token came of it: the grant must not linger as if it had. When the hub also refuses
+      // the clean-up, the grant is hidden and deleted on a later request or housekeeping.
+      await this.delete(name).catch(() => this.halfMade.add(name));
       throw err;
     }
   }
@@ -72,6 +77,7 @@ export class Grants {
   }
 
   async get(id: string): Promise<Grant | undefined> {
+    if (this.halfMade.has(PREFIX + id)) return undefined;
     const secret = await this.conn.find('read grant', ({ core }) => core.readNamespacedSecret({ namespace: this.namespace, name: PREFIX + id }));
     return secret?.type === GRANT_TYPE ? toGrant(secret) : undefined;
   }
@@ -79,7 +85,7 @@ export class Grants {
   async list(filter: { userId?: string }): Promise<Grant[]> {
     const labelSelector = selector({ [MANAGED_BY]: BOT, [KIND]: 'grant', ...(filter.userId && { [USER]: filter.userId }) });
     const list = await this.conn.run('list grants', ({ core }) => core.listNamespacedSecret({ namespace: this.namespace, labelSelector }));
-    return list.items.filter((s) => s.type === GRANT_TYPE).map(toGrant).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
+    return list.items.filter((s) => s.type === GRANT_TYPE && !this.halfMade.has(s.metadata?.name ?? '')).map(toGrant).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
   }
 
   /** False when the grant was already gone. */
@@ -90,6 +96,13 @@ export class Grants {
 
   revoke(id: string): Promise<boolean> {
     return this.delete(PREFIX + id);
+  }
+
+  /** Deletes the half-made grants again; those the hub still refuses stay for the next try. */
+  async sweep(): Promise<void> {
+    for (const name of [...this.halfMade]) {
+      if (await this.delete(name).then(() => true, () => false)) this.halfMade.delete(name);
+    }
   }
 
   private async mint(identity: Identity, grant: Grant, seconds: number): Promise<{ token: string; expiresAt: Date }> {

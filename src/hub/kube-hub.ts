@@ -51,6 +51,7 @@ export class KubeHub implements Hub {
 
   /** Deletes the grant objects whose time is up (tokens bound to them die with them). */
   async deleteExpired(): Promise<number> {
+    await this.grantStore.sweep();
     const now = this.clock.now().getTime();
     const expired = (await this.grantStore.list({})).filter((g) => g.expiresAt.getTime() <= now);
     for (const grant of expired) await this.grantStore.revoke(grant.id);
