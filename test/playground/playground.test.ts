@@ -69,7 +69,8 @@ afterEach(() => {
 
 async function shot(name: string): Promise<void> {
   const file = path.join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path: file });
+  // Even a dead test token does not belong in a picture that may be committed.
+  await page.screenshot({ path: file, mask: [page.locator('pre.token')], maskColor: '#c9d1d9' });
   if (process.env.PLAYGROUND_DOCS === '1') {
     fs.mkdirSync(DOCS, { recursive: true });
     fs.copyFileSync(file, path.join(DOCS, `${name}.png`));
