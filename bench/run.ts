@@ -111,6 +111,8 @@ interface PhaseRecord {
   peakRssMb?: { hwm?: number; sampled: number };
   /** From the bot's own /metrics, when it has them: mean ms per hub / Slack call during the phase. */
   botReportedMeanMs?: Record<string, { calls: number; meanMs: number }>;
+  /** The bot's event-loop delay during the phase, from its /metrics (prom-client). */
+  botEventLoopLagMs?: Record<string, number>;
   errors: string[];
 }
 
@@ -210,6 +212,10 @@ async function measure(ctx: Context, name: string, concurrency: number, opts: { 
   if (timingsBefore && timingsAfter) {
     record.botReportedMeanMs = {};
     for (const [k, v] of Object.entries(timingsAfter)) {
+      if (k.startsWith('event loop lag ')) {
+        (record.botEventLoopLagMs ??= {})[k.slice('event loop lag '.length)] = round(v.sumMs);
+        continue;
+      }
       const calls = v.count - (timingsBefore[k]?.count ?? 0);
       if (calls > 0) record.botReportedMeanMs[k] = { calls, meanMs: round((v.sumMs - (timingsBefore[k]?.sumMs ?? 0)) / calls) };
     }
@@ -223,7 +229,12 @@ function cpuAll(ctx: Context): Record<string, number> {
   const out: Record<string, number> = {};
   const self = process.cpuUsage();
   out.loadgen = (self.user + self.system) / 1e6;
-  for (const [name, pid] of Object.entries(ctx.pids)) if (pid) out[name] = cpuSeconds(pid);
+  for (const [name, pid] of Object.entries(ctx.pids)) {
+    if (!pid) continue;
+    const cpu = cpuSeconds(pid);
+    out[name] = cpu.total;
+    out[`${name}System`] = cpu.system;
+  }
   return out;
 }
 
@@ -422,7 +433,7 @@ function table(p: Record<string, PhaseRecord>, t: Target[], extra: { usergroupsT
     ['hub requests per token', (r) => fmt(r.hub.perToken)],
     ['Slack Web API calls per token', (r) => (r.slack ? fmt(r.slack.webApiPerToken) : '—')],
     ['response_url POSTs', (r) => (r.slack ? String(r.slack.responseUrlPosts) : '—')],
-    ['CPU s: bot', (r) => fmt(r.cpuSeconds.bot)],
+    ['CPU s: bot (of it system)', (r) => `${fmt(r.cpuSeconds.bot)} (${fmt(r.cpuSeconds.botSystem)})`],
     ['CPU s: kube-apiserver / etcd', (r) => `${fmt(r.cpuSeconds.apiserver)} / ${fmt(r.cpuSeconds.etcd)}`],
     ['CPU s: load generator', (r) => fmt(r.cpuSeconds.loadgen)],
     ['load generator loop lag p99 ms', (r) => fmt(r.loadgenEventLoopP99Ms)],

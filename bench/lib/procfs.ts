@@ -35,14 +35,16 @@ export function resetPeakRss(pid: number): boolean {
   }
 }
 
-/** User + system CPU seconds a process has used so far. */
-export function cpuSeconds(pid: number): number {
+/** User + system CPU seconds a process has used so far, and the system part of it. */
+export function cpuSeconds(pid: number): { total: number; system: number } {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    const user = Number(fields[11]) / CLK_TCK;
+    const system = Number(fields[12]) / CLK_TCK;
+    return { total: user + system, system };
   } catch {
-    return NaN;
+    return { total: NaN, system: NaN };
   }
 }
 
