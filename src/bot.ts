@@ -138,11 +138,11 @@ export class Bot {
       instance: `${process.pid}-${newRef()}`,
     });
     const replyInDm = (userId: string) => dmReply(async (u, message) => void (await client.chat.postMessage({ channel: await notifier.dm(u), ...message })), userId);
-    const deps = { service: this.service, approvals: this.approvals, client };
+    const deps = { service: this.service, approvals: this.approvals, client, replyInDm };
     karporToken.register(this.app, { ...deps, observe: (result, seconds) => this.metrics.command(result, seconds) });
     grantButtons.register(this.app, deps);
     requestButtons.register(this.app, deps);
-    requestViews.register(this.app, { ...deps, replyInDm });
+    requestViews.register(this.app, deps);
   }
 
   /** Starts serving; returns the HTTP port (Slack events in HTTP mode, health and metrics in both). */

@@ -8,10 +8,18 @@ export function render(message: string | Notice): SlackMessage | { text: string 
   return pendingMessage(message.request);
 }
 
-/** Answers in the channel where the person typed or clicked, visible only to them. */
-export function ephemeralReply(respond: RespondFn): Reply {
+/**
+ * Answers in the channel where the person typed or clicked, visible only to them. When the
+ * response URL fails (Slack down, URL expired), in their DM instead: an answer is never dropped.
+ */
+export function ephemeralReply(respond: RespondFn, fallback?: Reply): Reply {
   return async (message) => {
-    await respond({ response_type: 'ephemeral', replace_original: false, ...render(message) });
+    try {
+      await respond({ response_type: 'ephemeral', replace_original: false, ...render(message) });
+    } catch (err) {
+      if (!fallback) throw err;
+      await fallback(message);
+    }
   };
 }
 

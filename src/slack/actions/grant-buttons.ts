@@ -2,6 +2,7 @@ import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { AccessService } from '../../domain/access-service';
 import type { Approvals } from '../../domain/approvals';
+import type { Reply } from '../../domain/ports';
 import { continueWithApproval } from '../approval-prompt';
 import { ACTION } from '../messages/ids';
 import { ephemeralReply } from '../reply';
@@ -10,24 +11,24 @@ import { ephemeralReply } from '../reply';
  * "Show token again" and "Revoke now" on a grant card, "Extend" on an expiry reminder. The grant id in the button is only a
  * pointer: ownership and the person's current roles are checked on the hub at the click.
  */
-export function register(app: App, deps: { service: AccessService; approvals: Approvals; client: WebClient }): void {
+export function register(app: App, deps: { service: AccessService; approvals: Approvals; client: WebClient; replyInDm: (userId: string) => Reply }): void {
   app.action<BlockButtonAction>(ACTION.showAgain, async ({ ack, body, action, respond }) => {
     await ack();
-    const reply = ephemeralReply(respond as RespondFn);
+    const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id));
     const answer = await deps.service.guarded(body.user.id, 'show again', () => deps.service.showAgain(body.user.id, action.value ?? ''), reply);
     if (answer) await reply(answer);
   });
 
   app.action<BlockButtonAction>(ACTION.revokeGrant, async ({ ack, body, action, respond }) => {
     await ack();
-    const reply = ephemeralReply(respond as RespondFn);
+    const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id));
     const answer = await deps.service.guarded(body.user.id, 'revoke', () => deps.service.revokeGrant(body.user.id, action.value ?? ''), reply);
     if (answer) await reply(answer);
   });
 
   app.action<BlockButtonAction>(ACTION.extend, async ({ ack, body, action, respond }) => {
     await ack();
-    const reply = ephemeralReply(respond as RespondFn);
+    const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id));
     const outcome = await deps.service.guarded(body.user.id, 'extend', () => deps.service.extend(body.user.id, action.value ?? '', reply), reply);
     if (outcome) await continueWithApproval(outcome, { userId: body.user.id, triggerId: body.trigger_id, reply, ...deps });
   });

@@ -2,6 +2,7 @@ import type { App, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { AccessService, CommandOutcome } from '../../domain/access-service';
 import type { Approvals } from '../../domain/approvals';
+import type { Reply } from '../../domain/ports';
 import { continueWithApproval } from '../approval-prompt';
 import { ephemeralReply } from '../reply';
 
@@ -11,6 +12,7 @@ export interface CommandDeps {
   service: AccessService;
   approvals: Approvals;
   client: WebClient;
+  replyInDm: (userId: string) => Reply;
   /** Told how each command ended and, for an issued token, how long it took to reach the DM. */
   observe?: (result: string, seconds: number) => void;
 }
@@ -23,7 +25,7 @@ export function register(app: App, deps: CommandDeps): void {
   app.command(COMMAND, async ({ command, ack, respond }) => {
     const started = process.hrtime.bigint();
     await ack();
-    const reply = ephemeralReply(respond as RespondFn);
+    const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(command.user_id));
     const outcome = await deps.service.command(command.user_id, command.text, reply);
     deps.observe?.(resultOf(outcome), Number(process.hrtime.bigint() - started) / 1e9);
     await continueWithApproval(outcome, { userId: command.user_id, triggerId: command.trigger_id, reply, ...deps });
