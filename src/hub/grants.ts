@@ -4,7 +4,7 @@ import { newId, type Grant, type NewGrant } from '../domain/grant';
 import { MIN_SECONDS } from '../domain/policy';
 import type { Identity, IssuedToken } from '../domain/ports';
 import { hubError, statusOf, type HubConnection } from './connection';
-import { botLabels, GRANT_TYPE, MANAGED_BY, BOT, ROLE, selector, USER } from './labels';
+import { botLabels, GRANT_TYPE, isObjectId, MANAGED_BY, BOT, ROLE, selector, USER } from './labels';
 
 const A = {
   grantedAt: 'karpor.io/granted-at',
@@ -77,7 +77,7 @@ export class Grants {
   }
 
   async get(id: string): Promise<Grant | undefined> {
-    if (this.halfMade.has(PREFIX + id)) return undefined;
+    if (!isObjectId(id) || this.halfMade.has(PREFIX + id)) return undefined;
     const secret = await this.conn.find('read grant', ({ core }) => core.readNamespacedSecret({ namespace: this.namespace, name: PREFIX + id }));
     return secret?.type === GRANT_TYPE ? toGrant(secret) : undefined;
   }

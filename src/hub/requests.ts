@@ -2,7 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { StaleRequestError, type RequestStore } from '../domain/ports';
 import type { AccessRequest, NewAccessRequest } from '../domain/request';
 import { statusOf, hubError, type HubConnection } from './connection';
-import { BOT, botLabels, MANAGED_BY, REQUEST_TYPE, ROLE, selector, STATE, USER } from './labels';
+import { BOT, botLabels, isObjectId, MANAGED_BY, REQUEST_TYPE, ROLE, selector, STATE, USER } from './labels';
 
 const KIND = 'karpor.io/kind';
 const BODY = 'karpor.io/request';
@@ -27,6 +27,7 @@ export class HubRequestStore implements RequestStore {
   }
 
   async get(id: string): Promise<AccessRequest | undefined> {
+    if (!isObjectId(id)) return undefined;
     const secret = await this.conn.find('read request', ({ core }) => core.readNamespacedSecret({ namespace: this.namespace, name: PREFIX + id }));
     return secret?.type === REQUEST_TYPE ? fromSecret(secret) : undefined;
   }
