@@ -89,6 +89,8 @@ interface OpResult {
   /** ms the load generator took to hand the command to the kernel (connect included). */
   sendMs?: number;
   newConnection?: boolean;
+  /** The command was sent again after the bot closed the idle connection it first took. */
+  retried?: boolean;
 }
 
 interface PhaseRecord {
@@ -109,6 +111,8 @@ interface PhaseRecord {
   cpuSeconds: Record<string, number>;
   loadgenEventLoopP99Ms: number;
   peakRssMb?: { hwm?: number; sampled: number };
+  /** Commands sent again because the bot had closed the idle keep-alive connection they took. */
+  retriedCommands: number;
   /** From the bot's own /metrics, when it has them: mean ms per hub / Slack call during the phase. */
   botReportedMeanMs?: Record<string, { calls: number; meanMs: number }>;
   /** The bot's event-loop delay during the phase, from its /metrics (prom-client). */
@@ -178,6 +182,7 @@ async function measure(ctx: Context, name: string, concurrency: number, opts: { 
     window,
     cpuSeconds: Object.fromEntries(Object.keys(cpuAfter).map((k) => [k, round(cpuAfter[k]! - cpuBefore[k]!, 2)])),
     loadgenEventLoopP99Ms: round(loop.percentile(99) / 1e6),
+    retriedCommands: results.filter((r) => r.retried).length,
     errors,
   };
   const ok = results.filter((r) => r.ok);
@@ -259,8 +264,9 @@ function botOp(sender: CommandSender, arrivals: SlackArrivals, namespace: string
       }
       const text = String(reply.response.body?.text ?? '');
       if (!/token is in your DM/.test(text)) throw new Error(`answer to ${user}: ${text.slice(0, 160)}`);
-      return { ok: true, ackMs: res.ackAt - res.sentAt, dmMs: got.at - res.sentAt, startMs: res.sentAt, sendMs: round(res.writtenAt - res.sentAt), newConnection: res.newConnection };
+      return { ok: true, ackMs: res.ackAt - res.sentAt, dmMs: got.at - res.sentAt, startMs: res.sentAt, sendMs: round(res.writtenAt - res.sentAt), newConnection: res.newConnection, ...(res.retried && { retried: true }) };
     } catch (err) {
+      arrivals.forget(user, cmd.responseId);
       return { ok: false, error: (err as Error).message };
     }
   };
@@ -276,6 +282,7 @@ function floorOp(floor: Floor, arrivals: SlackArrivals, bound = false) {
       const got = await dm;
       return { ok: true, dmMs: got.at - started, startMs: started };
     } catch (err) {
+      arrivals.forget(user);
       return { ok: false, error: `floor: ${(err as Error).message}` };
     }
   };
@@ -437,6 +444,7 @@ function table(p: Record<string, PhaseRecord>, t: Target[], extra: { usergroupsT
     ['CPU s: kube-apiserver / etcd', (r) => `${fmt(r.cpuSeconds.apiserver)} / ${fmt(r.cpuSeconds.etcd)}`],
     ['CPU s: load generator', (r) => fmt(r.cpuSeconds.loadgen)],
     ['load generator loop lag p99 ms', (r) => fmt(r.loadgenEventLoopP99Ms)],
+    ['commands resent (stale conn)', (r) => String(r.retriedCommands)],
     ['errors', (r) => String(r.errors.length)],
   ];
   const w0 = 31;

@@ -71,7 +71,17 @@ export class Floor {
     await this.postEphemeral(userId, token);
   }
 
-  private postEphemeral(userId: string, token: string): Promise<void> {
+  private async postEphemeral(userId: string, token: string): Promise<void> {
+    try {
+      await this.postEphemeralOnce(userId, token, false);
+    } catch (err) {
+      // The fake closed an idle keep-alive socket just as it was reused: nothing was posted.
+      if (!(err as { staleSocket?: boolean }).staleSocket) throw err;
+      await this.postEphemeralOnce(userId, token, true);
+    }
+  }
+
+  private postEphemeralOnce(userId: string, token: string, retried: boolean): Promise<void> {
     const body = new URLSearchParams({
       channel: `D${userId}`,
       user: userId,
@@ -79,6 +89,7 @@ export class Floor {
       blocks: JSON.stringify([{ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${token}\`\`\`` } }]),
     }).toString();
     return new Promise((resolve, reject) => {
+      let answered = false;
       const req = http.request(
         new URL('chat.postEphemeral', this.slackApiUrl),
         {
@@ -87,6 +98,7 @@ export class Floor {
           headers: { authorization: `Bearer ${this.botToken}`, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) },
         },
         (res) => {
+          answered = true;
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (c: string) => (text += c));
@@ -98,7 +110,10 @@ export class Floor {
         },
       );
       req.setTimeout(30_000, () => req.destroy(new Error('chat.postEphemeral: timeout')));
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (!answered && !retried && req.reusedSocket && err.code === 'ECONNRESET') Object.assign(err, { staleSocket: true });
+        reject(err);
+      });
       req.end(body);
     });
   }

@@ -50,13 +50,18 @@ export async function runPool<T>(total: number, concurrency: number, users: stri
   return { results, wallMs: performance.now() - started };
 }
 
+interface Waiter<T> {
+  deliver(at: number, value: T): void;
+  cancel(): void;
+}
+
 /**
  * Arrival times (performance.now()) of ephemeral messages per recipient and of response_url
  * answers per id, taken in the fake's own process the moment it records them.
  */
 export class SlackArrivals {
-  private readonly dmWaiters = new Map<string, (at: number, m: RecordedMessage) => void>();
-  private readonly responseWaiters = new Map<string, (at: number, r: RecordedResponse) => void>();
+  private readonly dmWaiters = new Map<string, Waiter<RecordedMessage>>();
+  private readonly responseWaiters = new Map<string, Waiter<RecordedResponse>>();
   /** Ephemeral messages nobody was waiting for. */
   readonly unexpected: RecordedMessage[] = [];
 
@@ -68,10 +73,8 @@ export class SlackArrivals {
       for (const m of items) {
         if (m.method !== 'chat.postEphemeral' || !m.user) continue;
         const w = self.dmWaiters.get(m.user);
-        if (w) {
-          self.dmWaiters.delete(m.user);
-          w(at, m);
-        } else self.unexpected.push(m);
+        if (w) w.deliver(at, m);
+        else self.unexpected.push(m);
       }
       return Array.prototype.push.apply(this, items);
     };
@@ -79,9 +82,7 @@ export class SlackArrivals {
     responses.push = function (...items: RecordedResponse[]): number {
       const at = performance.now();
       for (const r of items) {
-        const w = self.responseWaiters.get(r.id);
-        self.responseWaiters.delete(r.id);
-        w?.(at, r);
+        self.responseWaiters.get(r.id)?.deliver(at, r);
       }
       return Array.prototype.push.apply(this, items);
     };
@@ -96,16 +97,32 @@ export class SlackArrivals {
     return this.wait(this.responseWaiters, id, timeoutMs, `no response_url answer ${id}`).then(([at, response]) => ({ at, response }));
   }
 
-  private wait<T>(map: Map<string, (at: number, v: T) => void>, key: string, timeoutMs: number, what: string): Promise<[number, T]> {
+  /** Stops waiting for a DM to `user` and the answer `responseId` (their command failed). */
+  forget(user: string, responseId?: string): void {
+    this.dmWaiters.get(user)?.cancel();
+    if (responseId !== undefined) this.responseWaiters.get(responseId)?.cancel();
+  }
+
+  private wait<T>(map: Map<string, Waiter<T>>, key: string, timeoutMs: number, what: string): Promise<[number, T]> {
     if (map.has(key)) return Promise.reject(new Error(`already waiting: ${what}`));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const done = () => {
+        clearTimeout(timer);
         map.delete(key);
+      };
+      const timer = setTimeout(() => {
+        done();
         reject(new Error(`${what} within ${timeoutMs} ms`));
       }, timeoutMs);
-      map.set(key, (at, v) => {
-        clearTimeout(timer);
-        resolve([at, v]);
+      map.set(key, {
+        deliver: (at, v) => {
+          done();
+          resolve([at, v]);
+        },
+        cancel: () => {
+          done();
+          reject(new Error(`stopped waiting: ${what}`));
+        },
       });
     });
   }
@@ -118,6 +135,8 @@ export interface SendResult {
   ackAt: number;
   /** The request opened a new connection (no idle keep-alive socket was free). */
   newConnection: boolean;
+  /** Sent again on a new connection: the idle one it first took had just been closed by the bot. */
+  retried: boolean;
   body: string;
 }
 
@@ -142,26 +161,42 @@ export class CommandSender {
     return { responseId, send: () => this.post(raw) };
   }
 
-  private post(raw: string): Promise<SendResult> {
+  private async post(raw: string): Promise<SendResult> {
+    const sentAt = performance.now();
+    try {
+      return await this.postOnce(raw, sentAt, false);
+    } catch (err) {
+      // A keep-alive socket the server closed just as it was reused (see Node's docs on
+      // request.reusedSocket): the request never reached the bot, so send it again, timed from the first try.
+      if (!(err as { staleSocket?: boolean }).staleSocket) throw err;
+      return this.postOnce(raw, sentAt, true);
+    }
+  }
+
+  private postOnce(raw: string, sentAt: number, retried: boolean): Promise<SendResult> {
     const target = new URL(this.url);
     const headers = { ...signRequest(this.signingSecret, raw), 'content-length': String(Buffer.byteLength(raw)) };
     return new Promise((resolve, reject) => {
-      const sentAt = performance.now();
       let writtenAt = NaN;
       let newConnection = false;
+      let answered = false;
       const req = http.request(target, { method: 'POST', headers, agent: this.agent }, (res) => {
+        answered = true;
         const ackAt = performance.now();
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, sentAt, writtenAt, ackAt, newConnection, body }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, sentAt, writtenAt, ackAt, newConnection, retried, body }));
         res.on('error', reject);
       });
       req.on('socket', (socket) => (newConnection = socket.connecting));
       // 'finish': the whole request is handed to the kernel; what comes after is the bot's.
       req.on('finish', () => (writtenAt = performance.now()));
       req.setTimeout(30_000, () => req.destroy(new Error('no answer to the slash command within 30 s')));
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (!answered && !retried && req.reusedSocket && err.code === 'ECONNRESET') Object.assign(err, { staleSocket: true });
+        reject(err);
+      });
       req.end(raw);
     });
   }
