@@ -145,6 +145,7 @@ export async function startPlayground(opts: PlaygroundOptions = {}): Promise<Pla
       hub: { source: { kind: 'kubeconfig', path: botKubeconfig }, namespace, timeoutMs: 10_000 },
       policyFile: '(playground)',
       port: 0,
+      host: '127.0.0.1',
       logLevel: opts.logLevel ?? 'info',
     };
     const onLog = opts.onLog ?? (() => undefined);

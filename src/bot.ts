@@ -64,6 +64,8 @@ export class Bot {
   private readonly inFlight = new InFlight();
   private readonly timers: NodeJS.Timeout[] = [];
   private rbacEnabled: boolean | undefined;
+  /** Socket Mode only: whether the connection to Slack is up. */
+  private socketUp = true;
   private stopping = false;
 
   constructor(private readonly opts: BotOptions) {
@@ -114,6 +116,7 @@ export class Bot {
       new SlackApprovalCards(client, clock, policy.approvalsChannel, (u) => notifier.dm(u), (err, what) => log.warn({ err }, what)),
     );
     const newRef = () => newId(randomBytes, 8);
+    const store = new HubRequestStore(this.conn, settings.hub.namespace);
     this.service = new AccessService({
       policy,
       directory: this.directory,
@@ -124,12 +127,13 @@ export class Bot {
       newRef,
       log,
       hubWarning: () => (this.rbacEnabled === false ? RBAC_OFF : undefined),
+      pendingRequests: (userId) => store.list({ requester: userId, state: 'pending' }),
       ...(settings.dashboardUrl && { dashboardUrl: settings.dashboardUrl }),
     });
     this.approvals = new Approvals({
       policy,
       directory: this.directory,
-      store: new HubRequestStore(this.conn, settings.hub.namespace),
+      store,
       notifier,
       service: this.service,
       clock,
@@ -149,11 +153,17 @@ export class Bot {
   async start(): Promise<number> {
     await this.app.init();
     await this.directory.start();
-    const started = (await this.app.start(this.opts.settings.port)) as Server | undefined;
+    const { port, host } = this.opts.settings;
+    const started = (await this.app.start(host ? { port, host } : port)) as Server | undefined;
     this.every(this.intervals.housekeepingMs, () => this.houseKeep());
     this.every(this.intervals.serverConfigsMs, () => this.checkHubRbac());
     // In Socket Mode app.start() resolves to the apps.connections.open answer; the port is the receiver's server's.
     const socketMode = socketModeOf(this.app);
+    if (socketMode) {
+      this.socketUp = true;
+      socketMode.client.on('connected', () => void (this.socketUp = true));
+      for (const state of ['disconnected', 'reconnecting']) socketMode.client.on(state, () => void (this.socketUp = false));
+    }
     const address = (socketMode ? socketMode.httpServer : started)?.address?.();
     return typeof address === 'object' && address ? address.port : this.opts.settings.port;
   }
@@ -201,7 +211,7 @@ export class Bot {
       () => true,
       () => false,
     );
-    const checks = { hub, slack: this.directory.ready, accepting: !this.stopping };
+    const checks = { hub, slack: this.directory.ready && this.socketUp, accepting: !this.stopping };
     return { ok: Object.values(checks).every(Boolean), checks };
   }
 

@@ -2,7 +2,7 @@ import 'dotenv/config';
 import { Bot } from './bot';
 import { ConfigError, loadSettings } from './config/env';
 import { loadPolicy } from './config/policy-file';
-import { createLog } from './log';
+import { createLog, scrub } from './log';
 
 async function main(): Promise<void> {
   let settings;
@@ -32,11 +32,17 @@ async function main(): Promise<void> {
       },
     );
   };
+  // A promise nobody awaited failed (e.g. a Socket Mode reconnect that gave up): say so once
+  // and exit, so that the orchestrator restarts a clean process instead of a half-working one.
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled rejection');
+    process.exit(1);
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((err) => {
-  process.stderr.write(`karpor-token-bot failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(scrub(`karpor-token-bot failed to start: ${err instanceof Error ? err.message : String(err)}\n`));
   process.exit(1);
 });

@@ -21,6 +21,7 @@ const schema = z
     HUB_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).max(120_000).default(10_000),
     POLICY_FILE: z.string().min(1).default('policy.yaml'),
     PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65_535).default(3000),
+    HOST: z.string().regex(/^[0-9a-fA-F.:]+$|^localhost$/, 'must be an IP address to listen on, like 127.0.0.1 or ::').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
     KARPOR_DASHBOARD_URL: z.url({ error: 'must be the URL of your Karpor dashboard' }).optional(),
   })
@@ -51,6 +52,8 @@ export interface Settings {
   hub: { source: HubSource; namespace: string; timeoutMs: number };
   policyFile: string;
   port: number;
+  /** Address to listen on in HTTP mode (all interfaces when unset). */
+  host?: string;
   logLevel: Env['LOG_LEVEL'];
   dashboardUrl?: string;
 }
@@ -95,6 +98,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     hub: { source: hubSource(e), namespace: e.HUB_NAMESPACE, timeoutMs: e.HUB_TIMEOUT_MS },
     policyFile: e.POLICY_FILE,
     port: e.PORT,
+    ...(e.HOST && { host: e.HOST }),
     logLevel: e.LOG_LEVEL,
     ...(e.KARPOR_DASHBOARD_URL && { dashboardUrl: e.KARPOR_DASHBOARD_URL }),
   };

@@ -93,6 +93,8 @@ export class AccessService {
   /** Issues a token for a decided grant and delivers it; revokes it again if delivery fails. */
   async issue(person: Person, role: RolePolicy, seconds: number, meta: { approvedBy?: string[]; reason?: string; requestId?: string }): Promise<Grant> {
     const { hub, notifier, clock, audit } = this.deps;
+    // No token is made for someone it cannot be given to.
+    await notifier.reachable(person.userId);
     const newGrant = { userId: person.userId, role: role.alias, grantedAt: clock.now(), ...meta };
     let issued;
     try {
@@ -187,23 +189,15 @@ export class AccessService {
     return parts.join('\n');
   }
 
-  /** "Revoke now" on a grant card. */
-  async revokeGrant(userId: string, grantId: string): Promise<string> {
-    return this.revoke(await this.deps.directory.person(userId), { grantId });
+  /** "Revoke now" on a grant card; says which grant ended, so that the card can show it. */
+  async revokeGrant(userId: string, grantId: string): Promise<{ message: string; revoked?: Grant }> {
+    return this.revokeById(await this.deps.directory.person(userId), grantId);
   }
 
   async revoke(person: Person, target: RevokeTarget): Promise<string> {
     const { hub, audit, notifier } = this.deps;
     const now = this.deps.clock.now();
-    if ('grantId' in target) {
-      const grant = await hub.grant(target.grantId);
-      if (!grant || (grant.userId !== person.userId && !canRevokeOthers(this.deps.policy, person))) {
-        return `There is no grant \`${target.grantId}\` of yours. See \`/karpor-token status\`.`;
-      }
-      await this.revokeOne(grant, person.userId);
-      if (grant.userId !== person.userId) await notifier.tell(grant.userId, `<@${person.userId}> revoked your \`${grant.role}\` Karpor grant \`${grant.id}\`.`);
-      return `Revoked grant \`${grant.id}\` (${grant.role}); its tokens stop working within 10 seconds.`;
-    }
+    if ('grantId' in target) return (await this.revokeById(person, target.grantId)).message;
     const owner = 'userId' in target ? target.userId : person.userId;
     if (owner !== person.userId && !canRevokeOthers(this.deps.policy, person)) {
       return 'Only approvers and Karpor administrators can revoke other people\'s grants.';
@@ -216,6 +210,16 @@ export class AccessService {
     audit({ event: 'grants.revoked', user: owner, by: person.userId, count: grants.length });
     const whose = owner === person.userId ? 'your' : `<@${owner}>'s`;
     return grants.length === 0 ? `There were no active grants of ${owner === person.userId ? 'yours' : whose} to revoke.` : `Revoked ${grants.length} of ${whose} grants; their tokens stop working within 10 seconds.`;
+  }
+
+  private async revokeById(person: Person, grantId: string): Promise<{ message: string; revoked?: Grant }> {
+    const grant = await this.deps.hub.grant(grantId);
+    if (!grant || (grant.userId !== person.userId && !canRevokeOthers(this.deps.policy, person))) {
+      return { message: `There is no grant \`${grantId}\` of yours. See \`/karpor-token status\`.` };
+    }
+    await this.revokeOne(grant, person.userId);
+    if (grant.userId !== person.userId) await this.deps.notifier.tell(grant.userId, `<@${person.userId}> revoked your \`${grant.role}\` Karpor grant \`${grant.id}\`.`);
+    return { message: `Revoked grant \`${grant.id}\` (${grant.role}); its tokens stop working within 10 seconds.`, revoked: grant };
   }
 
   private async revokeOne(grant: Grant, by: string): Promise<void> {

@@ -62,6 +62,8 @@ export interface TokenDelivery {
 
 /** How the bot reaches people. Implemented over Slack; nothing here knows Slack's API. */
 export interface Notifier {
+  /** Makes sure the person can be sent a token (opens the DM) before one is made; DeliveryError if not. */
+  reachable(userId: string): Promise<void>;
   /** The token, ephemeral in the person's DM, and a card without it to show again or revoke. */
   deliverToken(delivery: TokenDelivery): Promise<void>;
   /** A lasting DM to a person. */

@@ -18,6 +18,10 @@ export class SlackNotifier implements Notifier {
     private readonly cards: ApprovalCards | undefined = undefined,
   ) {}
 
+  async reachable(userId: string): Promise<void> {
+    await this.dm(userId);
+  }
+
   async deliverToken(delivery: TokenDelivery): Promise<void> {
     const userId = delivery.grant.userId;
     const channel = await this.dm(userId);

@@ -4,6 +4,7 @@ import { HTTPModuleFunctions, HTTPReceiver, isRawBodyError, type CustomRoute, ty
 /** Slack's own requests are a few KB (a modal submission with every block stays well under this). */
 export const BODY_LIMIT = 1024 * 1024;
 const EVENTS_PATH = '/slack/events';
+const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
 
 /**
  * Bolt's HTTP receiver with the body read (and bounded) first. Bolt 5.1 throws outside any
@@ -17,6 +18,10 @@ export function createReceiver(opts: { signingSecret: string; customRoutes: Cust
   const bolt = receiver.requestListener;
   receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://localhost').pathname !== EVENTS_PATH) return bolt(req, res);
+    // Bolt refuses timestamps older than 5 minutes but not ones from the future, which a
+    // captured request signed ahead of time could use to outlive the replay window.
+    const timestamp = Number(req.headers['x-slack-request-timestamp']);
+    if (timestamp > Date.now() / 1000 + MAX_CLOCK_SKEW_SECONDS) return void res.writeHead(401).end();
     void HTTPModuleFunctions.bufferIncomingMessage(req, BODY_LIMIT).then(
       (buffered) => {
         let parsed: unknown;

@@ -55,8 +55,12 @@ test('"Revoke now" makes the token fail on the hub at once; the grant object hol
   expect(JSON.stringify(secret)).not.toContain(token);
   expect(secret.metadata?.labels).toMatchObject({ 'karpor.io/user': PEOPLE.engineer, 'karpor.io/role': 'guest', 'app.kubernetes.io/managed-by': 'karpor-token-bot' });
 
-  expect(await click(t, PEOPLE.engineer, 'grant_revoke', grantId)).toMatch(/Revoked grant/);
+  expect(await click(t, PEOPLE.engineer, 'grant_revoke', grantId, 'revoke-card')).toMatch(/Revoked grant/);
   expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(401);
+  // The card itself is replaced by one without buttons.
+  const card = await t.slack.waitFor(() => t.slack.responses.find((r) => r.id === 'revoke-card' && r.body.replace_original === true), 15_000);
+  expect(card.body.text).toMatch(new RegExp(`grant \`${grantId}\` \\(guest\\) was revoked`));
+  expect(JSON.stringify(card.body.blocks)).not.toContain('grant_show_again');
 });
 
 test('a token in use when revoked is refused once the hub\'s 10 s authentication cache lapses', async () => {

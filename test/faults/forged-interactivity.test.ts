@@ -141,7 +141,7 @@ describe('a forged reason form claims another role or duration', () => {
   });
 
   test.each([['not JSON', '{role:'], ['empty', ''], ['an array', '[1,2]'], ['a string', '"admin"']])('metadata that is %s: a specific answer, nothing opened', async (_what, metadata) => {
-    expect(await submitAs(PEOPLE.engineer, 'request_reason', metadata)).toMatch(/^There is no role "undefined"\. You may request: `guest` \(up to 8h\)\./);
+    expect(await submitAs(PEOPLE.engineer, 'request_reason', metadata)).toMatch(/^That form is no longer valid; ask again with `\/karpor-token <role> \[duration\]`\.$/);
   });
 });
 

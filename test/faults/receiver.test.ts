@@ -60,6 +60,12 @@ test('a correctly signed request older than 5 minutes is refused', async () => {
   await nothingHappenedAndStillServing();
 });
 
+test('a correctly signed request dated more than 5 minutes ahead is refused', async () => {
+  const res = await postSigned(t.url, SIGNING_SECRET, commandBody(), { timestamp: Math.floor(Date.now() / 1000) + 301 });
+  expect(res.status).toBe(401);
+  await nothingHappenedAndStillServing();
+});
+
 test.each([
   ['text/plain', 400],
   ['application/x-www-form-urlencoded; charset=utf-8', 400],

@@ -119,6 +119,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
     hub: { source: { kind: 'kubeconfig', path: kubeconfig }, namespace, timeoutMs: opts.timeoutMs ?? 10_000 },
     policyFile: '(inline)',
     port: 0,
+    host: '127.0.0.1',
     logLevel: 'debug',
   };
   const bot = new Bot({

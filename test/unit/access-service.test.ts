@@ -130,6 +130,15 @@ describe('command: failures become specific answers with a reference', () => {
     expect(w.audits.map((a) => a.event)).toEqual(['grant.undelivered']);
   });
 
+  test('someone the bot cannot DM is told so, and no token is made for them', async () => {
+    const w = world();
+    w.notifier.unreachable = new DeliveryError('conversations.open: cannot_dm_bot', 'I could not open a DM with you, so nothing was issued.');
+    const { texts } = await say(w, U.eng, 'guest');
+    expect(texts).toEqual(['I could not open a DM with you, so nothing was issued. (ref ref-1)']);
+    expect(w.hub.callsOf('issue')).toHaveLength(0);
+    expect(w.hub.callsOf('ensureIdentity')).toHaveLength(0);
+  });
+
   test('a failing revoke after a failed delivery still reports the delivery failure', async () => {
     const w = world();
     w.notifier.failDelivery = new DeliveryError('dm failed', 'I could not DM you.');
@@ -279,8 +288,8 @@ describe('revoke', () => {
   test('the Revoke button follows the same rules', async () => {
     const w = world();
     grantOf(w, U.eng, 'aaaaaaaaaa');
-    expect(await w.service.revokeGrant(U.eng2, 'aaaaaaaaaa')).toContain('There is no grant `aaaaaaaaaa` of yours.');
-    expect(await w.service.revokeGrant(U.eng, 'aaaaaaaaaa')).toMatch(revokedOne('aaaaaaaaaa'));
+    expect((await w.service.revokeGrant(U.eng2, 'aaaaaaaaaa')).message).toContain('There is no grant `aaaaaaaaaa` of yours.');
+    expect((await w.service.revokeGrant(U.eng, 'aaaaaaaaaa')).message).toMatch(revokedOne('aaaaaaaaaa'));
     expect(w.hub.revoked).toEqual(['aaaaaaaaaa']);
   });
 });

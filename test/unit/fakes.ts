@@ -208,7 +208,14 @@ export class RecordingNotifier implements Notifier {
   readonly reminded: Grant[] = [];
   /** Set to make token delivery fail (a DM refused, Slack down). */
   failDelivery: Error | undefined;
+  /** Set to make the DM impossible to open. */
+  unreachable: Error | undefined;
   private cardSeq = 0;
+
+  async reachable(_userId: string): Promise<void> {
+    await tick();
+    if (this.unreachable) throw this.unreachable;
+  }
 
   async deliverToken(delivery: TokenDelivery): Promise<void> {
     await tick();

@@ -5,6 +5,7 @@ import type { Approvals } from '../../domain/approvals';
 import type { Reply } from '../../domain/ports';
 import { continueWithApproval } from '../approval-prompt';
 import { ACTION } from '../messages/ids';
+import { endedGrantCard } from '../messages/token';
 import { ephemeralReply } from '../reply';
 
 /**
@@ -23,7 +24,12 @@ export function register(app: App, deps: { service: AccessService; approvals: Ap
     await ack();
     const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id));
     const answer = await deps.service.guarded(body.user.id, 'revoke', () => deps.service.revokeGrant(body.user.id, action.value ?? ''), reply);
-    if (answer) await reply(answer);
+    if (!answer) return;
+    await reply(answer.message);
+    // The card of a revoked grant loses its buttons.
+    if (answer.revoked && answer.revoked.userId === body.user.id) {
+      await respond({ replace_original: true, ...endedGrantCard(answer.revoked, 'was revoked') }).catch(() => undefined);
+    }
   });
 
   app.action<BlockButtonAction>(ACTION.extend, async ({ ack, body, action, respond }) => {

@@ -33,9 +33,10 @@ export function register(app: App, deps: { service: AccessService; approvals: Ap
     const userId = body.user.id;
     const { role, seconds } = metadata(view.private_metadata);
     const reply = deps.replyInDm(userId);
+    if (typeof role !== 'string') return reply('That form is no longer valid; ask again with `/karpor-token <role> [duration]`.');
     await deps.service.guarded(userId, 'approval request', async () => {
       // Role and duration are asked again of the policy: the form is only what was typed.
-      await deps.approvals.request(userId, { role: String(role), ...(typeof seconds === 'number' && { seconds }), reason }, reply);
+      await deps.approvals.request(userId, { role, ...(typeof seconds === 'number' && { seconds }), reason }, reply);
     }, reply);
   });
 
