@@ -26,6 +26,7 @@ import { createReceiver } from './slack/receiver';
 import { replayGuard } from './slack/replay-guard';
 import { dmReply } from './slack/reply';
 import * as requestViews from './slack/views/request-views';
+import { WorkQueue } from './slack/work-queue';
 
 export interface BotOptions {
   settings: Settings;
@@ -46,6 +47,9 @@ const DEFAULT_INTERVALS = {
   serverConfigsMs: 5 * 60_000,
   drainMs: 20_000,
 };
+
+/** Commands worked on at once; more wait their turn, already acknowledged (see bench/README.md). */
+const COMMANDS_AT_ONCE = 16;
 
 const RBAC_OFF =
   'The Karpor hub has RBAC turned off (EnableRBAC=false): it accepts any token, so the tokens this bot issues protect nothing. Turn RBAC on in Karpor (Helm: server.enableRbac=true).';
@@ -143,7 +147,7 @@ export class Bot {
     });
     const replyInDm = (userId: string) => dmReply(async (u, message) => void (await client.chat.postMessage({ channel: await notifier.dm(u), ...message })), userId);
     const deps = { service: this.service, approvals: this.approvals, client, replyInDm };
-    karporToken.register(this.app, { ...deps, observe: (result, seconds) => this.metrics.command(result, seconds) });
+    karporToken.register(this.app, { ...deps, queue: new WorkQueue(COMMANDS_AT_ONCE), observe: (result, seconds) => this.metrics.command(result, seconds) });
     grantButtons.register(this.app, deps);
     requestButtons.register(this.app, deps);
     requestViews.register(this.app, deps);

@@ -127,6 +127,8 @@ export interface FakeSlack {
   waitFor<T>(pred: () => T | undefined | false | null, timeoutMs?: number): Promise<T>;
   /** Clear recorded calls, messages, views and responses (state such as groups and faults stays). */
   reset(): void;
+  /** Also forget the posted messages kept for chat.update (long runs that must not grow). */
+  forgetPosted(): void;
   stop(): Promise<void>;
 }
 
@@ -791,6 +793,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       messages.length = 0;
       views.length = 0;
       responses.length = 0;
+    },
+    forgetPosted() {
+      posted.clear();
     },
     async stop() {
       if (stopped) return;

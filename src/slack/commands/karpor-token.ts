@@ -5,6 +5,7 @@ import type { Approvals } from '../../domain/approvals';
 import type { Reply } from '../../domain/ports';
 import { continueWithApproval } from '../approval-prompt';
 import { ephemeralReply } from '../reply';
+import type { WorkQueue } from '../work-queue';
 
 export const COMMAND = '/karpor-token';
 
@@ -15,6 +16,8 @@ export interface CommandDeps {
   replyInDm: (userId: string) => Reply;
   /** Told how each command ended and, for an issued token, how long it took to reach the DM. */
   observe?: (result: string, seconds: number) => void;
+  /** Bounds the commands worked on at once (after their ack). */
+  queue: WorkQueue;
 }
 
 /**
@@ -25,10 +28,12 @@ export function register(app: App, deps: CommandDeps): void {
   app.command(COMMAND, async ({ command, ack, respond }) => {
     const started = process.hrtime.bigint();
     await ack();
-    const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(command.user_id));
-    const outcome = await deps.service.command(command.user_id, command.text, reply);
-    deps.observe?.(resultOf(outcome), Number(process.hrtime.bigint() - started) / 1e9);
-    await continueWithApproval(outcome, { userId: command.user_id, triggerId: command.trigger_id, reply, ...deps });
+    await deps.queue.run(async () => {
+      const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(command.user_id));
+      const outcome = await deps.service.command(command.user_id, command.text, reply);
+      deps.observe?.(resultOf(outcome), Number(process.hrtime.bigint() - started) / 1e9);
+      await continueWithApproval(outcome, { userId: command.user_id, triggerId: command.trigger_id, reply, ...deps });
+    });
   });
 }
 
