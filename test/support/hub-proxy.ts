@@ -15,7 +15,7 @@ export interface HubProxy {
   seen: string[];
   serverConfigs?: unknown;
   /** Decides per request; undefined passes it through. */
-  fault?: (method: string, path: string) => Fault | undefined;
+  fault?: (method: string, path: string, headers: import('node:http').IncomingHttpHeaders) => Fault | undefined;
   stop(): Promise<void>;
 }
 
@@ -61,7 +61,7 @@ export async function startHubProxy(target: string, opts: { serverConfigs?: unkn
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(proxy.serverConfigs));
         return;
       }
-      const fault = proxy.fault?.(req.method ?? 'GET', p);
+      const fault = proxy.fault?.(req.method ?? 'GET', p, req.headers);
       if (!fault) return forward(req, res, Buffer.concat(chunks));
       if ('drop' in fault) return void req.socket.destroy();
       if ('hang' in fault) return;
