@@ -167,3 +167,24 @@ test('a ServiceAccount deleted behind the bot\'s back is made again on the next 
   expect(added).toHaveLength(1);
   expect(added[0]).toMatch(/^karpor-grant-/);
 });
+
+test('two replicas creating the same ServiceAccount and binding at once both succeed', async () => {
+  const prefix = `${t.prefix}-r`;
+  const policy = { identity: { mode: 'shared' as const, prefix }, roles: { guest: { clusterRole: 'karpor-guest', groups: ['engineers'] } } };
+  const a = await startTestBot({ namespace: t.namespace, policy, slack: t.slack });
+  const b = await startTestBot({ namespace: t.namespace, policy, slack: t.slack });
+  try {
+    t.slack.reset();
+    const sent = await Promise.all([a, b, a, b, a, b].map((bot) => bot.command(PEOPLE.engineer, 'guest')));
+    const answers = await Promise.all(sent.map((s) => answerAt(t, s.responseUrl.split('/').pop()!)));
+    expect(answers.every((text) => /token is in your DM/.test(text))).toBe(true);
+    const tokens = t.slack.messages.filter((m) => tokenIn(m)).map((m) => tokenIn(m)!);
+    issued.push(...tokens);
+    expect(new Set(tokens).size).toBe(6);
+    const crb = await rbac().readClusterRoleBinding({ name: `${prefix}-guest` });
+    expect(crb.subjects).toEqual([{ kind: 'ServiceAccount', name: `${prefix}-guest`, namespace: t.namespace }]);
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+});
