@@ -8,30 +8,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PEOPLE } from './directory';
 import { startPlayground, type Playground } from './playground';
+import { onLauncherGone } from '../test/hub/launcher';
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s`;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const progress = (line: string) => say(`${elapsed()}  ${line}`);
-
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-// npm and tsx sit between the terminal and this process; if they are killed without passing the
-// signal on, this process is re-parented: stop then too, so the hub never outlives the demo.
-function onLauncherGone(cb: () => void): void {
-  const watched = [process.pid, process.ppid].map((pid) => ({ pid, parent: parentOf(pid) }));
-  if (watched.some((w) => w.parent === undefined)) return;
-  setInterval(() => {
-    if (watched.some((w) => parentOf(w.pid) !== w.parent)) cb();
-  }, 1000).unref();
-}
 
 const names = new Map(PEOPLE.map((p) => [p.id, p.handle]));
 

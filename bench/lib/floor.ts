@@ -4,34 +4,12 @@
 // and binds the token to it, as the bot does with its grants: the floor for a revocable token.
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
-import * as https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
-
-class KeepAliveAuth implements k8s.SecurityAuthentication {
-  private agent?: https.Agent;
-
-  constructor(private readonly kc: k8s.KubeConfig, private readonly maxSockets: number) {}
-
-  getName(): string {
-    return 'bench-keepalive';
-  }
-
-  async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
-    const opts: https.RequestOptions = {};
-    await this.kc.applyToHTTPSOptions(opts);
-    for (const [name, value] of Object.entries(opts.headers ?? {})) context.setHeaderParam(name, String(value));
-    this.agent ??= new https.Agent({ ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, keepAlive: true, maxSockets: this.maxSockets });
-    context.setAgent(this.agent);
-  }
-
-  close(): void {
-    this.agent?.destroy();
-  }
-}
+import { PooledAuth } from '../../src/hub/connection';
 
 export class Floor {
   private readonly core: k8s.CoreV1Api;
-  private readonly auth: KeepAliveAuth;
+  private readonly auth: PooledAuth;
   private readonly slackAgent: http.Agent;
 
   constructor(
@@ -44,7 +22,7 @@ export class Floor {
   ) {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(kubeconfigPath);
-    this.auth = new KeepAliveAuth(kc, maxSockets);
+    this.auth = new PooledAuth(kc, maxSockets);
     const configuration = k8s.createConfiguration({
       baseServer: new k8s.ServerConfiguration(kc.getCurrentCluster()!.server, {}),
       authMethods: { default: this.auth },

@@ -128,11 +128,14 @@ async function loadKubeConfig(source: HubSource): Promise<k8s.KubeConfig> {
  * client-node makes a new https.Agent for every request, so every call would pay for a new TLS
  * handshake. This applies the same credentials but keeps one pooled keep-alive agent.
  */
-class PooledAuth implements k8s.SecurityAuthentication {
+export class PooledAuth implements k8s.SecurityAuthentication {
   private agent?: https.Agent;
   private agentKey?: string;
 
-  constructor(private readonly kc: k8s.KubeConfig) {}
+  constructor(
+    private readonly kc: k8s.KubeConfig,
+    private readonly maxSockets = 64,
+  ) {}
 
   getName(): string {
     return 'pooled-kubeconfig';
@@ -146,10 +149,14 @@ class PooledAuth implements k8s.SecurityAuthentication {
     const key = JSON.stringify(tls);
     if (!this.agent || key !== this.agentKey) {
       this.agent?.destroy();
-      this.agent = new https.Agent({ ...tls, keepAlive: true, maxSockets: 64 });
+      this.agent = new https.Agent({ ...tls, keepAlive: true, maxSockets: this.maxSockets });
       this.agentKey = key;
     }
     context.setAgent(this.agent);
+  }
+
+  close(): void {
+    this.agent?.destroy();
   }
 }
 

@@ -2,29 +2,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureHubBinaries, startHub, RunningHub } from './harness';
+import { onLauncherGone } from './launcher';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const kubeconfigOut = path.join(repoRoot, '.hub', 'admin.kubeconfig');
-
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-// npm runs the script as `sh -c "tsx test/hub/run.ts"`, and tsx runs this file in a child node.
-// A SIGTERM sent to npm alone kills that sh and npm exits, leaving tsx and this process running
-// with nobody to stop them; so stop when this process or its parent gets re-parented.
-function onLauncherGone(cb: () => void): void {
-  const watched = [process.pid, process.ppid].map((pid) => ({ pid, parent: parentOf(pid) }));
-  if (watched.some((w) => w.parent === undefined)) return; // no /proc
-  setInterval(() => {
-    if (watched.some((w) => parentOf(w.pid) !== w.parent)) cb();
-  }, 1000).unref();
-}
 
 async function main(): Promise<void> {
   const log = (s: string): void => console.error(`[hub] ${s}`);
