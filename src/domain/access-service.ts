@@ -22,9 +22,10 @@ export interface AccessServiceDeps {
   log: { error(obj: object, msg: string): void };
 }
 
-/** What the Slack edge must still do after a command: most commands are fully answered. */
+/** How a fully answered command ended (for metrics). */
 export type CommandResult = 'invalid' | 'help' | 'status' | 'revoke' | 'refused' | 'issued' | 'failed';
 
+/** What the Slack edge must still do after a command: most are fully answered; approvals need a modal or a request. */
 export type CommandOutcome =
   | { kind: 'done'; result: CommandResult }
   | { kind: 'approval'; person: Person; role: RolePolicy; seconds: number; reason?: string; needsReason: boolean };
