@@ -145,7 +145,7 @@ export class Bot {
       newId: () => newId(randomBytes),
       instance: `${process.pid}-${newRef()}`,
     });
-    const replyInDm = (userId: string) => dmReply(async (u, message) => void (await client.chat.postMessage({ channel: await notifier.dm(u), ...message })), userId);
+    const replyInDm = (userId: string) => dmReply((u, message) => notifier.postToDm(u, message), userId);
     const deps = { service: this.service, approvals: this.approvals, client, replyInDm };
     karporToken.register(this.app, { ...deps, queue: new WorkQueue(COMMANDS_AT_ONCE), observe: (result, seconds) => this.metrics.command(result, seconds) });
     grantButtons.register(this.app, deps);

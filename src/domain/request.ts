@@ -38,8 +38,6 @@ export interface AccessRequest {
 
 export type NewAccessRequest = Omit<AccessRequest, 'version'>;
 
-export const FINAL_STATES: ReadonlySet<RequestState> = new Set(['denied', 'cancelled', 'expired', 'delivered', 'failed']);
-
 export type Step = { ok: true; next: AccessRequest } | { ok: false; reason: string };
 
 export function approve(req: AccessRequest, approver: Person, role: RolePolicy, now: Date): Step {

@@ -4,7 +4,7 @@ import { newId, type Grant, type NewGrant } from '../domain/grant';
 import { MIN_SECONDS } from '../domain/policy';
 import type { Identity, IssuedToken } from '../domain/ports';
 import { hubError, statusOf, type HubConnection } from './connection';
-import { botLabels, GRANT_TYPE, isObjectId, MANAGED_BY, BOT, ROLE, selector, USER } from './labels';
+import { BOT, botLabels, GRANT_TYPE, isObjectId, KIND, MANAGED_BY, ROLE, selector, USER } from './labels';
 
 const A = {
   grantedAt: 'karpor.io/granted-at',
@@ -15,7 +15,6 @@ const A = {
   reason: 'karpor.io/reason',
   requestId: 'karpor.io/request',
 };
-const KIND = 'karpor.io/kind';
 const PREFIX = 'karpor-grant-';
 
 /**
@@ -140,8 +139,8 @@ export class Grants {
     await this.conn.run('record real expiry', ({ core }) => core.replaceNamespacedSecret({ namespace: this.namespace, name: secret.metadata!.name!, body }));
     return expiresAt;
   }
-
 }
+
 export function toGrant(secret: k8s.V1Secret): Grant {
   const meta = secret.metadata ?? {};
   const a = meta.annotations ?? {};

@@ -4,6 +4,8 @@ export const BOT = 'karpor-token-bot';
 export const USER = 'karpor.io/user';
 export const ROLE = 'karpor.io/role';
 export const STATE = 'karpor.io/state';
+/** `grant` or `request`: which of the bot's Secrets an object is. */
+export const KIND = 'karpor.io/kind';
 
 export const GRANT_TYPE = 'karpor.io/grant';
 export const REQUEST_TYPE = 'karpor.io/access-request';

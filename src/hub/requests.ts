@@ -2,9 +2,8 @@ import type * as k8s from '@kubernetes/client-node';
 import { StaleRequestError, type RequestStore } from '../domain/ports';
 import type { AccessRequest, NewAccessRequest } from '../domain/request';
 import { statusOf, hubError, type HubConnection } from './connection';
-import { BOT, botLabels, isObjectId, MANAGED_BY, REQUEST_TYPE, ROLE, selector, STATE, USER } from './labels';
+import { BOT, botLabels, isObjectId, KIND, MANAGED_BY, REQUEST_TYPE, ROLE, selector, STATE, USER } from './labels';
 
-const KIND = 'karpor.io/kind';
 const BODY = 'karpor.io/request';
 const PREFIX = 'karpor-request-';
 const DATES = ['createdAt', 'expiresAt', 'decidedAt', 'tokenExpiresAt'] as const;

@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import { DeliveryError } from '../domain/errors';
 import type { Clock, Notifier, TokenDelivery } from '../domain/ports';
 import type { AccessRequest } from '../domain/request';
-import { expiryReminder, grantCard, tokenMessage } from './messages/token';
+import { expiryReminder, grantCard, tokenMessage, type SlackMessage } from './messages/token';
 import type { Grant } from '../domain/grant';
 
 /**
@@ -15,7 +15,7 @@ export class SlackNotifier implements Notifier {
   constructor(
     private readonly client: WebClient,
     private readonly clock: Clock,
-    private readonly cards: ApprovalCards | undefined = undefined,
+    private readonly cards: ApprovalCards,
   ) {}
 
   async reachable(userId: string): Promise<void> {
@@ -38,21 +38,25 @@ export class SlackNotifier implements Notifier {
     await this.client.chat.postMessage({ channel, ...grantCard(delivery.grant, now) }).catch(() => undefined);
   }
 
-  async tell(userId: string, text: string): Promise<void> {
-    await this.client.chat.postMessage({ channel: await this.dm(userId), text });
+  tell(userId: string, text: string): Promise<void> {
+    return this.postToDm(userId, { text });
   }
 
-  async remindExpiry(grant: Grant): Promise<void> {
-    await this.client.chat.postMessage({ channel: await this.dm(grant.userId), ...expiryReminder(grant, this.clock.now()) });
+  remindExpiry(grant: Grant): Promise<void> {
+    return this.postToDm(grant.userId, expiryReminder(grant, this.clock.now()));
+  }
+
+  /** A lasting message in the person's DM with the bot. */
+  async postToDm(userId: string, message: SlackMessage | { text: string }): Promise<void> {
+    await this.client.chat.postMessage({ channel: await this.dm(userId), ...message });
   }
 
   postApprovalCards(request: AccessRequest, approvers: string[]): Promise<AccessRequest['cards']> {
-    if (!this.cards) throw new Error('approval cards are not configured');
     return this.cards.post(request, approvers);
   }
 
-  async updateApprovalCards(request: AccessRequest): Promise<void> {
-    await this.cards?.update(request);
+  updateApprovalCards(request: AccessRequest): Promise<void> {
+    return this.cards.update(request);
   }
 
   async dm(userId: string): Promise<string> {
