@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 
 /**
@@ -33,8 +34,11 @@ export function replayGuard(opts: { now?: () => number; onDuplicate?: (info: { t
   const now = opts.now ?? Date.now;
   const seen = new Map<string, number>();
   return async (args) => {
-    const key = deliveryKey(args.body);
-    if (key === undefined) return args.next();
+    const delivery = deliveryKey(args.body);
+    if (delivery === undefined) return args.next();
+    // Remembered as a digest: the ids in the key are slices of the request's body, and the key
+    // itself would keep each whole body alive for as long as it is remembered.
+    const key = createHash('sha256').update(delivery).digest('base64url');
     const at = now();
     // Insertion order is arrival order: the oldest entries are at the front.
     for (const [k, until] of seen) {
@@ -44,7 +48,7 @@ export function replayGuard(opts: { now?: () => number; onDuplicate?: (info: { t
     if (seen.has(key)) {
       const ack = (args as { ack?: () => Promise<void> }).ack;
       if (ack) await ack();
-      opts.onDuplicate?.({ type: key.split(':')[0] ?? '', ...(args.context.retryNum !== undefined && { retryNum: args.context.retryNum }) });
+      opts.onDuplicate?.({ type: delivery.split(':')[0] ?? '', ...(args.context.retryNum !== undefined && { retryNum: args.context.retryNum }) });
       return;
     }
     seen.set(key, at + REMEMBER_MS);

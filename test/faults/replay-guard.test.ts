@@ -1,5 +1,7 @@
 // The replay guard on its own: what counts as the same delivery, how long it is remembered, and
 // that its memory is bounded whatever arrives.
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { deliveryKey, replayGuard } from '../../src/slack/replay-guard';
 
 type Args = Parameters<ReturnType<typeof replayGuard>>[0];
@@ -58,4 +60,22 @@ test('its memory is bounded: past 100 000 remembered deliveries the oldest are f
   for (let i = 0; i < 100_050; i++) await deliver(command(`t.${i}`));
   expect((await deliver(command('t.100049'))).passed).toBe(false);
   expect((await deliver(command('t.0'))).passed).toBe(true);
+});
+
+test('what it remembers does not keep the request bodies alive', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const { deliver } = harness(() => 5);
+  const heapUsed = () => {
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const before = heapUsed();
+  for (let i = 0; i < 20; i++) {
+    // A parsed body's fields are slices of the raw body, as Bolt's parsing leaves them.
+    const raw = `token=x&${'text=padding'.repeat(100_000)}&trigger_id=${i}.123456789.abcdef`;
+    await deliver(command(raw.slice(raw.lastIndexOf('=') + 1)));
+  }
+  // Twenty 1 MB bodies would stay for the guard's 10 minutes if their slices were kept.
+  expect(heapUsed() - before).toBeLessThan(2 ** 20);
 });
