@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as k8s from '@kubernetes/client-node';
-import { PooledAuth } from '../../src/hub/connection';
+import { PooledAuth } from './pooled-auth';
 
 export class Floor {
   private readonly core: k8s.CoreV1Api;

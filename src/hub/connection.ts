@@ -1,6 +1,6 @@
-import https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
 import { HubError } from '../domain/errors';
+import { HubApiError, HubRest, paths } from './rest';
 
 /** Where the bot finds its credentials for the hub. */
 export type HubSource =
@@ -10,8 +10,7 @@ export type HubSource =
   | { kind: 'configmap'; namespace: string; name: string; key: string; server?: string };
 
 export interface HubApis {
-  core: k8s.CoreV1Api;
-  rbac: k8s.RbacAuthorizationV1Api;
+  api: HubRest;
   kubeConfig: k8s.KubeConfig;
 }
 
@@ -43,9 +42,17 @@ export class HubConnection {
       return await this.timed(op, fn);
     } catch (err) {
       if (statusOf(err) !== 401) throw err;
-      this.current = undefined;
+      this.reload();
       return this.timed(op, fn);
     }
+  }
+
+  /** Drops the credentials; the next call reads them again. */
+  reload(): void {
+    const stale = this.current;
+    this.current = undefined;
+    // The old connections close once the calls still on them have ended or timed out.
+    void stale?.then(({ api }) => setTimeout(() => api.close(), this.timeoutMs).unref(), () => undefined);
   }
 
   /** A hub call whose failure becomes a HubError that says what was being done. */
@@ -82,23 +89,14 @@ export class HubConnection {
   }
 
   private async load(): Promise<HubApis> {
-    const kubeConfig = await loadKubeConfig(this.source);
+    const kubeConfig = await loadKubeConfig(this.source, this.timeoutMs);
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new HubError('unavailable', 'hub kubeconfig has no current cluster', 'The bot is not configured to reach the Karpor hub.');
-    const configuration = k8s.createConfiguration({
-      baseServer: new k8s.ServerConfiguration(cluster.server, {}),
-      authMethods: { default: new PooledAuth(kubeConfig) },
-      promiseMiddleware: [timeoutMiddleware(this.timeoutMs)],
-    });
-    return {
-      kubeConfig,
-      core: new k8s.CoreV1Api(configuration),
-      rbac: new k8s.RbacAuthorizationV1Api(configuration),
-    };
+    return { kubeConfig, api: new HubRest(kubeConfig, cluster.server, this.timeoutMs) };
   }
 }
 
-async function loadKubeConfig(source: HubSource): Promise<k8s.KubeConfig> {
+async function loadKubeConfig(source: HubSource, timeoutMs: number): Promise<k8s.KubeConfig> {
   const kc = new k8s.KubeConfig();
   switch (source.kind) {
     case 'kubeconfig':
@@ -111,7 +109,9 @@ async function loadKubeConfig(source: HubSource): Promise<k8s.KubeConfig> {
     case 'configmap': {
       const host = new k8s.KubeConfig();
       host.loadFromCluster();
-      const cm = await host.makeApiClient(k8s.CoreV1Api).readNamespacedConfigMap({ namespace: source.namespace, name: source.name });
+      const server = host.getCurrentCluster()?.server ?? '';
+      const reader = new HubRest(host, server, timeoutMs);
+      const cm = await reader.get<k8s.V1ConfigMap>(paths.configMap(source.namespace, source.name)).finally(() => reader.close());
       const text = cm.data?.[source.key];
       if (!text) throw new HubError('unavailable', `ConfigMap ${source.namespace}/${source.name} has no key ${source.key}`, 'The bot cannot find its credentials for the Karpor hub.');
       kc.loadFromString(text);
@@ -124,66 +124,13 @@ async function loadKubeConfig(source: HubSource): Promise<k8s.KubeConfig> {
   }
 }
 
-/**
- * client-node makes a new https.Agent for every request, so every call would pay for a new TLS
- * handshake. This applies the same credentials but keeps one pooled keep-alive agent.
- */
-export class PooledAuth implements k8s.SecurityAuthentication {
-  private agent?: https.Agent;
-  private agentKey?: string;
-
-  constructor(
-    private readonly kc: k8s.KubeConfig,
-    private readonly maxSockets = 64,
-  ) {}
-
-  getName(): string {
-    return 'pooled-kubeconfig';
-  }
-
-  async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
-    const opts: https.RequestOptions = {};
-    await this.kc.applyToHTTPSOptions(opts);
-    for (const [name, value] of Object.entries(opts.headers ?? {})) context.setHeaderParam(name, String(value));
-    const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
-    const key = JSON.stringify(tls);
-    if (!this.agent || key !== this.agentKey) {
-      this.agent?.destroy();
-      this.agent = new https.Agent({ ...tls, keepAlive: true, maxSockets: this.maxSockets });
-      this.agentKey = key;
-    }
-    context.setAgent(this.agent);
-  }
-
-  close(): void {
-    this.agent?.destroy();
-  }
-}
-
-function timeoutMiddleware(ms: number): k8s.Middleware {
-  return {
-    pre: async (context) => {
-      context.setSignal(AbortSignal.timeout(ms));
-      return context;
-    },
-    post: async (context) => context,
-  };
-}
-
 export function statusOf(err: unknown): number | undefined {
-  return err instanceof k8s.ApiException ? err.code : undefined;
+  return err instanceof HubApiError ? err.code : undefined;
 }
 
-/** The `reason`/`message` of a Kubernetes Status body, for logs. */
+/** The `reason`/`message` of a Kubernetes Status answer, for logs. */
 export function statusMessage(err: unknown): string {
-  if (err instanceof k8s.ApiException) {
-    try {
-      const body = typeof err.body === 'string' ? JSON.parse(err.body) : err.body;
-      return `${err.code} ${body?.reason ?? ''}: ${body?.message ?? ''}`.trim();
-    } catch {
-      return `${err.code}`;
-    }
-  }
+  if (err instanceof HubApiError) return `${err.code} ${err.status.reason ?? ''}: ${err.status.message ?? ''}`.trim();
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 

@@ -4,6 +4,7 @@ import { newId, type Grant, type NewGrant } from '../domain/grant';
 import { MIN_SECONDS } from '../domain/policy';
 import type { Identity, IssuedToken } from '../domain/ports';
 import { hubError, statusOf, type HubConnection } from './connection';
+import { paths } from './rest';
 import { BOT, botLabels, GRANT_TYPE, isObjectId, KIND, MANAGED_BY, ROLE, selector, USER } from './labels';
 
 const A = {
@@ -37,6 +38,8 @@ export class Grants {
     const name = PREFIX + id;
     const expiresAt = new Date(grant.grantedAt.getTime() + seconds * 1000);
     const body: k8s.V1Secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
       type: GRANT_TYPE,
       metadata: {
         name,
@@ -52,7 +55,7 @@ export class Grants {
         }),
       },
     };
-    const secret = await this.conn.run('create grant', ({ core }) => core.createNamespacedSecret({ namespace: this.namespace, body }));
+    const secret = await this.conn.run('create grant', ({ api }) => api.create<k8s.V1Secret>(paths.secrets(this.namespace), body));
     const created = toGrant(secret);
     try {
       const { token, expiresAt: tokenExpiry } = await this.mint(identity, created, seconds);
@@ -77,19 +80,19 @@ export class Grants {
 
   async get(id: string): Promise<Grant | undefined> {
     if (!isObjectId(id) || this.halfMade.has(PREFIX + id)) return undefined;
-    const secret = await this.conn.find('read grant', ({ core }) => core.readNamespacedSecret({ namespace: this.namespace, name: PREFIX + id }));
+    const secret = await this.conn.find('read grant', ({ api }) => api.get<k8s.V1Secret>(paths.secrets(this.namespace, PREFIX + id)));
     return secret?.type === GRANT_TYPE ? toGrant(secret) : undefined;
   }
 
   async list(filter: { userId?: string }): Promise<Grant[]> {
     const labelSelector = selector({ [MANAGED_BY]: BOT, [KIND]: 'grant', ...(filter.userId && { [USER]: filter.userId }) });
-    const list = await this.conn.run('list grants', ({ core }) => core.listNamespacedSecret({ namespace: this.namespace, labelSelector }));
+    const list = await this.conn.run('list grants', ({ api }) => api.get<k8s.V1SecretList>(paths.withLabels(paths.secrets(this.namespace), labelSelector)));
     return list.items.filter((s) => s.type === GRANT_TYPE && !this.halfMade.has(s.metadata?.name ?? '')).map(toGrant).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
   }
 
   /** False when the grant was already gone. */
   async delete(name: string): Promise<boolean> {
-    const deleted = await this.conn.find('delete grant', ({ core }) => core.deleteNamespacedSecret({ namespace: this.namespace, name }));
+    const deleted = await this.conn.find('delete grant', ({ api }) => api.delete(paths.secrets(this.namespace, name)));
     return deleted !== undefined;
   }
 
@@ -106,6 +109,8 @@ export class Grants {
 
   private async mint(identity: Identity, grant: Grant, seconds: number): Promise<{ token: string; expiresAt: Date }> {
     const body: k8s.AuthenticationV1TokenRequest = {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
       spec: {
         audiences: [],
         expirationSeconds: seconds,
@@ -113,8 +118,8 @@ export class Grants {
       },
     };
     try {
-      const answer = await this.conn.call('token request', ({ core }) =>
-        core.createNamespacedServiceAccountToken({ namespace: identity.namespace, name: identity.serviceAccount, body }),
+      const answer = await this.conn.call('token request', ({ api }) =>
+        api.create<k8s.AuthenticationV1TokenRequest>(paths.token(identity.namespace, identity.serviceAccount), body),
       );
       const token = answer.status?.token;
       const expiresAt = answer.status?.expirationTimestamp;
@@ -127,16 +132,16 @@ export class Grants {
   }
 
   async markReminded(grant: Grant, at: Date): Promise<boolean> {
-    const secret = await this.conn.find('read grant', ({ core }) => core.readNamespacedSecret({ namespace: this.namespace, name: PREFIX + grant.id }));
+    const secret = await this.conn.find('read grant', ({ api }) => api.get<k8s.V1Secret>(paths.secrets(this.namespace, PREFIX + grant.id)));
     if (!secret || secret.metadata?.annotations?.[A.remindedAt] || (grant.version && secret.metadata?.resourceVersion !== grant.version)) return false;
     const body = { ...secret, metadata: { ...secret.metadata, annotations: { ...secret.metadata?.annotations, [A.remindedAt]: at.toISOString() } } };
-    const done = await this.conn.find('mark grant reminded', ({ core }) => core.replaceNamespacedSecret({ namespace: this.namespace, name: PREFIX + grant.id, body }), 409);
+    const done = await this.conn.find('mark grant reminded', ({ api }) => api.replace(paths.secrets(this.namespace, PREFIX + grant.id), body), 409);
     return done !== undefined;
   }
 
   private async shorten(secret: k8s.V1Secret, expiresAt: Date): Promise<Date> {
     const body = { ...secret, metadata: { ...secret.metadata, annotations: { ...secret.metadata?.annotations, [A.expiresAt]: expiresAt.toISOString() } } };
-    await this.conn.run('record real expiry', ({ core }) => core.replaceNamespacedSecret({ namespace: this.namespace, name: secret.metadata!.name!, body }));
+    await this.conn.run('record real expiry', ({ api }) => api.replace(paths.secrets(this.namespace, secret.metadata!.name!), body));
     return expiresAt;
   }
 }

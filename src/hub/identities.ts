@@ -5,6 +5,7 @@ import type { Policy, RolePolicy } from '../domain/policy';
 import type { Identity } from '../domain/ports';
 import type { HubConnection } from './connection';
 import { BOT, botLabels, ROLE, USER } from './labels';
+import { paths } from './rest';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 /** How long a checked ServiceAccount + binding is trusted before it is checked again. */
@@ -57,11 +58,11 @@ export class Identities {
   }
 
   private async ensureServiceAccount({ namespace, serviceAccount: name }: Identity, labels: Record<string, string>): Promise<void> {
-    const exists = await this.conn.find('read serviceaccount', ({ core }) => core.readNamespacedServiceAccount({ name, namespace }));
+    const exists = await this.conn.find('read serviceaccount', ({ api }) => api.get<k8s.V1ServiceAccount>(paths.serviceAccounts(namespace, name)));
     if (exists) return;
     await this.conn.find(
       'create serviceaccount',
-      ({ core }) => core.createNamespacedServiceAccount({ namespace, body: { metadata: { name, namespace, labels } } }),
+      ({ api }) => api.create<k8s.V1ServiceAccount>(paths.serviceAccounts(namespace), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels } }),
       409,
     );
   }
@@ -69,16 +70,18 @@ export class Identities {
   private async ensureBinding(identity: Identity, labels: Record<string, string>): Promise<void> {
     const name = identity.serviceAccount;
     const what = `ClusterRoleBinding ${name}`;
-    let binding = await this.conn.find('read clusterrolebinding', ({ rbac }) => rbac.readClusterRoleBinding({ name }));
+    let binding = await this.conn.find('read clusterrolebinding', ({ api }) => api.get<k8s.V1ClusterRoleBinding>(paths.clusterRoleBindings(name)));
     if (!binding) {
       const body: k8s.V1ClusterRoleBinding = {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
         metadata: { name, labels },
         roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: identity.clusterRole },
         subjects: [{ kind: 'ServiceAccount', name, namespace: identity.namespace }],
       };
-      const created = await this.conn.find('create clusterrolebinding', ({ rbac }) => rbac.createClusterRoleBinding({ body }), 409);
+      const created = await this.conn.find('create clusterrolebinding', ({ api }) => api.create<k8s.V1ClusterRoleBinding>(paths.clusterRoleBindings(), body), 409);
       // Someone else created it first: what they made must be checked like any existing one.
-      binding = created ?? (await this.conn.find('read clusterrolebinding', ({ rbac }) => rbac.readClusterRoleBinding({ name })));
+      binding = created ?? (await this.conn.find('read clusterrolebinding', ({ api }) => api.get<k8s.V1ClusterRoleBinding>(paths.clusterRoleBindings(name))));
     }
     if (!binding) throw new HubError('conflict', `${what} vanished while being created`, 'The Karpor hub changed under me; try again.');
     const problem = bindingProblem(binding, identity);

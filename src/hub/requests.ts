@@ -2,6 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { StaleRequestError, type RequestStore } from '../domain/ports';
 import type { AccessRequest, NewAccessRequest } from '../domain/request';
 import { statusOf, hubError, type HubConnection } from './connection';
+import { paths } from './rest';
 import { BOT, botLabels, isObjectId, KIND, MANAGED_BY, REQUEST_TYPE, ROLE, selector, STATE, USER } from './labels';
 
 const BODY = 'karpor.io/request';
@@ -21,19 +22,19 @@ export class HubRequestStore implements RequestStore {
 
   async create(request: NewAccessRequest): Promise<AccessRequest> {
     const body = this.toSecret(request);
-    const secret = await this.conn.run('create request', ({ core }) => core.createNamespacedSecret({ namespace: this.namespace, body }));
+    const secret = await this.conn.run('create request', ({ api }) => api.create<k8s.V1Secret>(paths.secrets(this.namespace), body));
     return fromSecret(secret);
   }
 
   async get(id: string): Promise<AccessRequest | undefined> {
     if (!isObjectId(id)) return undefined;
-    const secret = await this.conn.find('read request', ({ core }) => core.readNamespacedSecret({ namespace: this.namespace, name: PREFIX + id }));
+    const secret = await this.conn.find('read request', ({ api }) => api.get<k8s.V1Secret>(paths.secrets(this.namespace, PREFIX + id)));
     return secret?.type === REQUEST_TYPE ? fromSecret(secret) : undefined;
   }
 
   async list(filter: { state?: AccessRequest['state']; requester?: string }): Promise<AccessRequest[]> {
     const labelSelector = selector({ [MANAGED_BY]: BOT, [KIND]: 'request', ...(filter.state && { [STATE]: filter.state }), ...(filter.requester && { [USER]: filter.requester }) });
-    const list = await this.conn.run('list requests', ({ core }) => core.listNamespacedSecret({ namespace: this.namespace, labelSelector }));
+    const list = await this.conn.run('list requests', ({ api }) => api.get<k8s.V1SecretList>(paths.withLabels(paths.secrets(this.namespace), labelSelector)));
     return list.items.filter((s) => s.type === REQUEST_TYPE).map(fromSecret);
   }
 
@@ -42,7 +43,7 @@ export class HubRequestStore implements RequestStore {
     const body = this.toSecret(next);
     body.metadata!.resourceVersion = current.version;
     try {
-      const secret = await this.conn.call('update request', ({ core }) => core.replaceNamespacedSecret({ namespace: this.namespace, name: PREFIX + current.id, body }));
+      const secret = await this.conn.call('update request', ({ api }) => api.replace<k8s.V1Secret>(paths.secrets(this.namespace, PREFIX + current.id), body));
       return fromSecret(secret);
     } catch (err) {
       if (statusOf(err) === 409) throw new StaleRequestError(current.id);
@@ -53,6 +54,8 @@ export class HubRequestStore implements RequestStore {
   private toSecret(request: NewAccessRequest): k8s.V1Secret {
     const { version: _version, ...stored } = request as AccessRequest;
     return {
+      apiVersion: 'v1',
+      kind: 'Secret',
       type: REQUEST_TYPE,
       metadata: {
         name: PREFIX + request.id,

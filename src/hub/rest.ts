@@ -1,0 +1,145 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+/** The hub's answer to a failed call: its HTTP status and the Kubernetes Status it sent. */
+export class HubApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly status: { reason?: string; message?: string },
+  ) {
+    super(`HTTP ${code} ${status.reason ?? ''}: ${status.message ?? ''}`.trim());
+    this.name = 'HubApiError';
+  }
+}
+
+/**
+ * The few REST calls the bot makes, as plain JSON over one keep-alive pool. client-node stays in
+ * charge of the credentials (kubeconfig, in-cluster, exec plugins: `applyToHTTPSOptions`); its
+ * generated clients with their node-fetch pipeline were a third of the bot's CPU per token, and
+ * they make a new agent, so a new TLS handshake, for every call.
+ */
+export class HubRest {
+  private credentials?: Promise<Credentials>;
+  private credentialsAt = 0;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly server: string,
+    private readonly timeoutMs: number,
+    private readonly maxSockets = 64,
+  ) {}
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+
+  create<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('POST', path, body);
+  }
+
+  replace<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, body);
+  }
+
+  delete<T = unknown>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path);
+  }
+
+  close(): void {
+    void this.credentials?.then((c) => c.agent.destroy(), () => undefined);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const { headers: auth, agent } = await this.current();
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: http.OutgoingHttpHeaders = { ...auth, accept: 'application/json' };
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = Buffer.byteLength(payload);
+    }
+    const url = new URL(path, this.server);
+    const send = url.protocol === 'https:' ? https.request : http.request;
+    return new Promise<T>((resolve, reject) => {
+      const req = send(url, { method, headers, agent: url.protocol === 'https:' ? agent : undefined, signal: AbortSignal.timeout(this.timeoutMs) }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const code = res.statusCode ?? 0;
+          let parsed: unknown;
+          try {
+            parsed = text ? JSON.parse(text) : {};
+          } catch {
+            parsed = undefined;
+          }
+          if (code >= 200 && code < 300 && parsed !== undefined) return resolve(parsed as T);
+          const status = (parsed ?? { reason: 'answer is not JSON' }) as { reason?: string; message?: string };
+          reject(new HubApiError(code >= 200 && code < 300 ? 502 : code, status));
+        });
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /**
+   * The credentials as client-node applies them, kept for a minute (client-node re-reads a token
+   * file as often). A 401 makes the connection start over with a new client, so a rotated
+   * certificate or token is picked up at once.
+   */
+  private current(): Promise<Credentials> {
+    const now = Date.now();
+    if (!this.credentials || now - this.credentialsAt > CREDENTIALS_TTL_MS) {
+      const previous = this.credentials;
+      this.credentialsAt = now;
+      this.credentials = this.apply(previous).catch((err) => {
+        this.credentials = undefined;
+        throw err;
+      });
+    }
+    return this.credentials;
+  }
+
+  private async apply(previous?: Promise<Credentials>): Promise<Credentials> {
+    const opts: https.RequestOptions = {};
+    await this.kc.applyToHTTPSOptions(opts);
+    const headers = { ...(opts.headers as Record<string, string> | undefined) };
+    if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
+    const before = await previous?.catch(() => undefined);
+    if (before && sameTls(before.tls, tls)) return { headers, tls, agent: before.agent };
+    before?.agent.destroy();
+    return { headers, tls, agent: new https.Agent({ ...tls, keepAlive: true, maxSockets: this.maxSockets }) };
+  }
+}
+
+const CREDENTIALS_TTL_MS = 60_000;
+
+type Tls = Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
+
+interface Credentials {
+  headers: Record<string, string>;
+  tls: Tls;
+  /** One keep-alive pool for as long as the TLS material stays the same. */
+  agent: https.Agent;
+}
+
+function sameTls(a: Tls, b: Tls): boolean {
+  const same = (x: unknown, y: unknown) => (Buffer.isBuffer(x) && Buffer.isBuffer(y) ? x.equals(y) : x === y);
+  return same(a.ca, b.ca) && same(a.cert, b.cert) && same(a.key, b.key) && a.rejectUnauthorized === b.rejectUnauthorized && a.servername === b.servername;
+}
+
+const segment = encodeURIComponent;
+
+/** Paths of the objects the bot reads and writes. */
+export const paths = {
+  secrets: (namespace: string, name?: string) => `/api/v1/namespaces/${segment(namespace)}/secrets${name === undefined ? '' : `/${segment(name)}`}`,
+  configMap: (namespace: string, name: string) => `/api/v1/namespaces/${segment(namespace)}/configmaps/${segment(name)}`,
+  serviceAccounts: (namespace: string, name?: string) =>
+    `/api/v1/namespaces/${segment(namespace)}/serviceaccounts${name === undefined ? '' : `/${segment(name)}`}`,
+  token: (namespace: string, serviceAccount: string) => `/api/v1/namespaces/${segment(namespace)}/serviceaccounts/${segment(serviceAccount)}/token`,
+  clusterRoleBindings: (name?: string) => `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings${name === undefined ? '' : `/${segment(name)}`}`,
+  withLabels: (path: string, labelSelector: string) => `${path}?labelSelector=${encodeURIComponent(labelSelector)}`,
+};
