@@ -24,6 +24,7 @@ import { instrumentSlack } from './slack/instrument';
 import { SlackNotifier } from './slack/notifier';
 import { createReceiver } from './slack/receiver';
 import { replayGuard } from './slack/replay-guard';
+import { slackFetch } from './slack/transport';
 import { dmReply } from './slack/reply';
 import * as requestViews from './slack/views/request-views';
 import { WorkQueue } from './slack/work-queue';
@@ -92,6 +93,7 @@ export class Bot {
         ...(slack.apiUrl && { slackApiUrl: slack.apiUrl }),
         retryConfig: opts.slackRetries ?? { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
         timeout: 10_000,
+        fetch: slackFetch(),
       },
       ...(slack.mode === 'socket'
         ? { socketMode: true, appToken: slack.appToken!, installerOptions: { port: settings.port }, customRoutes: this.routes() }
