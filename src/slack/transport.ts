@@ -6,9 +6,11 @@ import https from 'node:https';
  * on node:http's keep-alive pools. The global fetch builds WHATWG streams, signals and a Response
  * for every call, which was a fifth of the bot's CPU per token; this builds none of them. What
  * the callers read of an answer (status, headers, text or JSON) is all it returns. Bodies other
- * than text (file uploads, which the bot does not make) go to the global fetch.
+ * than text (file uploads, which the bot does not make) go to the global fetch. A call without a
+ * signal of its own (Bolt's `respond` passes none) ends after `timeoutMs`.
  */
-export function slackFetch(opts: { maxSockets?: number } = {}): typeof fetch {
+export function slackFetch(opts: { maxSockets?: number; timeoutMs?: number } = {}): typeof fetch {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
   const agents = {
     'https:': new https.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 100 }),
     'http:': new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 100 }),
@@ -23,7 +25,7 @@ export function slackFetch(opts: { maxSockets?: number } = {}): typeof fetch {
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     const send = url.protocol === 'https:' ? https.request : http.request;
     return new Promise<Response>((resolve, reject) => {
-      const req = send(url, { method: init.method ?? 'GET', headers, agent, signal: init.signal ?? undefined }, (res) => {
+      const req = send(url, { method: init.method ?? 'GET', headers, agent, signal: init.signal ?? AbortSignal.timeout(timeoutMs) }, (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400 && init.redirect === 'error') {
           res.resume();

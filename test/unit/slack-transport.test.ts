@@ -18,6 +18,7 @@ beforeAll(async () => {
       seen.push({ method: req.method!, path: req.url!, type: req.headers['content-type'], authorization: req.headers.authorization, body });
       if (req.url === '/moved') return res.writeHead(302, { location: 'https://elsewhere.example/' }).end();
       if (req.url === '/gone') return res.writeHead(404).end('no such response_url');
+      if (req.url === '/hangs') return;
       res.writeHead(200, { 'content-type': 'application/json', 'x-oauth-scopes': 'chat:write, im:write' }).end(JSON.stringify({ ok: true, channel: 'D1', ts: '1.2' }));
     });
   });
@@ -60,4 +61,11 @@ test('calls share kept-alive connections', async () => {
   const before = connections;
   for (let i = 0; i < 20; i++) await (await post(`${base}/hooks/${i}`, { method: 'POST', body: '{}' })).text();
   expect(connections - before).toBe(1);
+});
+
+test('a call without a signal of its own ends after the timeout', async () => {
+  const started = Date.now();
+  const err = await slackFetch({ timeoutMs: 200 })(`${base}/hangs`, { method: 'POST', body: '{}' }).catch((e: unknown) => e);
+  expect((err as Error).name).toBe('AbortError');
+  expect(Date.now() - started).toBeLessThan(5_000);
 });
