@@ -1,6 +1,7 @@
-import http from 'node:http';
+import type http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { httpCall } from '../net/http-call';
 
 /** The hub's answer to a failed call: its HTTP status and the Kubernetes Status it sent. */
 export class HubApiError extends Error {
@@ -52,36 +53,26 @@ export class HubRest {
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const { headers: auth, agent } = await this.current();
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: http.OutgoingHttpHeaders = { ...auth, accept: 'application/json' };
-    if (payload !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = Buffer.byteLength(payload);
-    }
     const url = new URL(path, this.server);
-    const send = url.protocol === 'https:' ? https.request : http.request;
-    return new Promise<T>((resolve, reject) => {
-      const req = send(url, { method, headers, agent: url.protocol === 'https:' ? agent : undefined, signal: AbortSignal.timeout(this.timeoutMs) }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const code = res.statusCode ?? 0;
-          let parsed: unknown;
-          try {
-            parsed = text ? JSON.parse(text) : {};
-          } catch {
-            parsed = undefined;
-          }
-          if (code >= 200 && code < 300 && parsed !== undefined) return resolve(parsed as T);
-          const status = (parsed ?? { reason: 'answer is not JSON' }) as { reason?: string; message?: string };
-          reject(new HubApiError(code >= 200 && code < 300 ? 502 : code, status));
-        });
-      });
-      req.on('error', reject);
-      req.end(payload);
+    const headers: http.OutgoingHttpHeaders = { ...auth, accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const answer = await httpCall(url, {
+      method,
+      headers,
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+      ...(url.protocol === 'https:' && { agent }),
+      timeoutMs: this.timeoutMs,
     });
+    const text = answer.body.toString('utf8');
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      parsed = undefined;
+    }
+    const ok = answer.status >= 200 && answer.status < 300;
+    if (ok && parsed !== undefined) return parsed as T;
+    throw new HubApiError(ok ? 502 : answer.status, (parsed ?? { reason: 'answer is not JSON' }) as { reason?: string; message?: string });
   }
 
   /**

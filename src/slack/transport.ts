@@ -1,13 +1,14 @@
 import http from 'node:http';
 import https from 'node:https';
+import { httpCall } from '../net/http-call';
 
 /**
  * The `fetch` the Web API client and Bolt's `respond` call Slack with (both take one as an option),
  * on node:http's keep-alive pools. The global fetch builds WHATWG streams, signals and a Response
  * for every call, which was a fifth of the bot's CPU per token; this builds none of them. What
  * the callers read of an answer (status, headers, text or JSON) is all it returns. Bodies other
- * than text (file uploads, which the bot does not make) go to the global fetch. A call without a
- * signal of its own (Bolt's `respond` passes none) ends after `timeoutMs`.
+ * than text (file uploads, which the bot does not make) go to the global fetch. Every call ends
+ * after `timeoutMs`, also one without a signal of its own (Bolt's `respond` passes none).
  */
 export function slackFetch(opts: { maxSockets?: number; timeoutMs?: number } = {}): typeof fetch {
   const timeoutMs = opts.timeoutMs ?? 10_000;
@@ -21,24 +22,18 @@ export function slackFetch(opts: { maxSockets?: number; timeoutMs?: number } = {
     const url = new URL(String(input));
     const agent = url.protocol === 'https:' ? agents['https:'] : url.protocol === 'http:' ? agents['http:'] : undefined;
     if (!agent) throw new TypeError(`fetch: ${url.protocol} URLs are not supported`);
-    const headers = plainHeaders(init.headers);
-    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-    const send = url.protocol === 'https:' ? https.request : http.request;
-    return new Promise<Response>((resolve, reject) => {
-      const req = send(url, { method: init.method ?? 'GET', headers, agent, signal: init.signal ?? AbortSignal.timeout(timeoutMs) }, (res) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 300 && status < 400 && init.redirect === 'error') {
-          res.resume();
-          return reject(new TypeError(`fetch: redirected to ${res.headers.location ?? '(nowhere)'}`));
-        }
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => resolve(new PlainResponse(url.href, status, res.statusMessage ?? '', new PlainHeaders(res.headers), Buffer.concat(chunks)) as unknown as Response));
-      });
-      req.on('error', reject);
-      req.end(body);
+    const answer = await httpCall(url, {
+      method: init.method ?? 'GET',
+      headers: plainHeaders(init.headers),
+      ...(body !== undefined && { body }),
+      agent,
+      timeoutMs,
+      ...(init.signal && { signal: init.signal }),
     });
+    if (answer.status >= 300 && answer.status < 400 && init.redirect === 'error') {
+      throw new TypeError(`fetch: redirected to ${answer.headers.location ?? '(nowhere)'}`);
+    }
+    return new PlainResponse(url.href, answer.status, answer.statusText, new PlainHeaders(answer.headers), answer.body) as unknown as Response;
   }) as typeof fetch;
 }
 

@@ -103,7 +103,7 @@ test('an answer that is not JSON is an error, also with a success status', async
 test('a call that outlasts the timeout fails', async () => {
   answer = { status: 200, body: '{}', delayMs: 500 };
   const err = await client(100).get('/api/v1/namespaces/karpor/secrets').catch((e: unknown) => e);
-  expect((err as Error).name).toBe('AbortError');
+  expect((err as Error).name).toBe('TimeoutError');
   expect(statusOf(err)).toBeUndefined();
 });
 

@@ -1,0 +1,55 @@
+import http from 'node:http';
+import https from 'node:https';
+
+export interface HttpAnswer {
+  status: number;
+  statusText: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface HttpCall {
+  method: string;
+  headers: http.OutgoingHttpHeaders;
+  body?: string;
+  agent?: http.Agent;
+  /** The whole call, answer included, ends with a TimeoutError after this long. */
+  timeoutMs: number;
+  /** The caller's own way to end the call early. */
+  signal?: AbortSignal;
+}
+
+/** A call that did not end in time. */
+export class TimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
+/**
+ * One HTTP(S) request and its whole answer. The time limit is a plain timer, cleared when the
+ * call ends: a timeout signal would keep the call's objects alive for the full time limit.
+ */
+export function httpCall(url: URL, call: HttpCall): Promise<HttpAnswer> {
+  const send = url.protocol === 'https:' ? https.request : http.request;
+  const headers = call.body === undefined ? call.headers : { ...call.headers, 'content-length': Buffer.byteLength(call.body) };
+  return new Promise<HttpAnswer>((resolve, reject) => {
+    const req = send(url, { method: call.method, headers, agent: call.agent, signal: call.signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', fail);
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks) });
+      });
+    });
+    const timer = setTimeout(() => req.destroy(new TimeoutError(call.timeoutMs)), call.timeoutMs);
+    function fail(err: Error) {
+      clearTimeout(timer);
+      reject(err);
+    }
+    req.on('error', fail);
+    req.end(call.body);
+  });
+}
