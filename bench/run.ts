@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick]`: the bot (built, run as `node dist/main.js`) against the real test
+// `npm run bench [-- --quick]`: the bot (built, run as `npm start` runs it) against the real test
 // hub and the fake Slack, next to the floor (raw TokenRequest + one postEphemeral), the bound floor
 // (the same plus the grant Secret the token is bound to) and `kubectl create token`.
 // See bench/README.md for what is measured, how, and the options.
@@ -12,7 +12,7 @@ import { startFakeSlack, type FakeSlack, type FakeUserGroup } from '../test/fake
 import { ensureHubBinaries, startHub, type RunningHub } from '../test/hub/harness';
 import { botIdentity, tokenIn } from '../test/support/bot';
 import { createNamespace, uniqueName } from '../test/support/hub';
-import { botMemory, botTimings, buildBot, freePort, startBot, type BotProcess } from './lib/bot-process';
+import { botMemory, botTimings, buildBot, freePort, productionNodeFlags, startBot, type BotProcess } from './lib/bot-process';
 import { cdfChart } from './lib/chart';
 import { dependencyRss } from './lib/deps-rss';
 import { Floor } from './lib/floor';
@@ -38,8 +38,9 @@ const valueOf = (name: string) => argv.find((a) => a.startsWith(`${name}=`))?.sl
 const QUICK = flag('--quick');
 const BUILD = !flag('--no-build');
 const PROFILE = flag('--profile');
-// Node flags for the bot process only, e.g. V8 heap limits, to see what they do to RSS and latency.
-const BOT_NODE_OPTIONS = valueOf('--bot-node-options')?.split(/\s+/).filter(Boolean) ?? [];
+// Node flags for the bot process: by default those of `npm start` (and the image), as in
+// production; `--bot-node-options` replaces them, to see what other flags do to RSS and latency.
+const BOT_NODE_OPTIONS = (valueOf('--bot-node-options') ?? productionNodeFlags(ROOT)).split(/\s+/).filter(Boolean);
 const OUT = valueOf('--out') ?? (QUICK ? 'latest-quick' : 'latest');
 for (const a of argv) {
   const known = ['--quick', '--no-build', '--profile'].includes(a) || /^--(bot-node-options|out)=/.test(a);
@@ -524,7 +525,7 @@ async function main(): Promise<void> {
     const policyFile = path.join(tmp, 'policy.yaml');
     fs.writeFileSync(policyFile, toYaml(POLICY));
     const port = await freePort();
-    log(`starting the bot: node dist/main.js on port ${port}, namespace ${namespace}`);
+    log(`starting the bot: node ${BOT_NODE_OPTIONS.join(' ')} dist/main.js on port ${port}, namespace ${namespace}`);
     bot = await startBot(ROOT, tmp, {
       SLACK_BOT_TOKEN: BOT_TOKEN,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -622,7 +623,7 @@ async function main(): Promise<void> {
       machine: mach,
       versions: ver,
       setup: {
-        bot: 'node dist/main.js, HTTP mode, LOG_LEVEL=warn, least-privilege hub identity from deploy/hub/rbac.yaml',
+        bot: `node ${BOT_NODE_OPTIONS.join(' ')} dist/main.js, HTTP mode, LOG_LEVEL=warn, least-privilege hub identity from deploy/hub/rbac.yaml`,
         policy: POLICY,
         groups: GROUPS.map((g) => ({ id: g.id, handle: g.handle, members: g.users.length })),
         command: `/karpor-token ${COMMAND_TEXT}`,

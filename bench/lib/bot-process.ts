@@ -1,4 +1,5 @@
-// The bot the production way: `npm run build`, then `node dist/main.js` configured by env only.
+// The bot the production way: `npm run build`, then `node <flags> dist/main.js` as `npm start`
+// runs it, configured by env only.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -14,6 +15,14 @@ export async function buildBot(root: string): Promise<void> {
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`npm run build failed:\n${out.trim()}`))));
   });
+}
+
+/** The node flags `npm start` (and the image) runs the bot with. */
+export function productionNodeFlags(root: string): string {
+  const start = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const flags = /^node ((?:--\S+ )*)dist\/main\.js$/.exec(start);
+  if (!flags) throw new Error(`package.json's start script is not "node [flags] dist/main.js": ${start}`);
+  return flags[1]!.trim();
 }
 
 export function freePort(): Promise<number> {

@@ -95,7 +95,9 @@ test('runs as a numeric non-root user, in production mode, on port 3000, with no
   expect(Number(user!.split(':')[0])).toBeGreaterThan(0);
   expect(final.steps.filter((i) => i.op === 'ENV').map((i) => i.args)).toContain('NODE_ENV=production');
   expect(last(final, 'EXPOSE')).toBe('3000');
-  expect(JSON.parse(last(final, 'CMD')!)).toEqual(['node', pkg.main]);
+  // The image starts the bot as `npm start` does, V8 flags included.
+  expect(JSON.parse(last(final, 'CMD')!)).toEqual(pkg.scripts.start!.split(' '));
+  expect(pkg.scripts.start).toMatch(/^node (--[a-z-]+=\d+ )*dist\/main\.js$/);
   expect(pkg.main).toBe('dist/main.js');
   // Nothing runs after USER that would need root or write into the image at start.
   const afterUser = final.steps.slice(final.steps.findIndex((i) => i.op === 'USER'));
