@@ -101,7 +101,8 @@ export class HubRest {
     const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
     const before = await previous?.catch(() => undefined);
     if (before && sameTls(before.tls, tls)) return { headers, tls, agent: before.agent };
-    before?.agent.destroy();
+    // Calls still on the old connections may finish first.
+    if (before) setTimeout(() => before.agent.destroy(), this.timeoutMs).unref();
     return { headers, tls, agent: new https.Agent({ ...tls, keepAlive: true, maxSockets: this.maxSockets }) };
   }
 }
