@@ -76,6 +76,7 @@ test('what it remembers does not keep the request bodies alive', async () => {
     const raw = `token=x&${'text=padding'.repeat(100_000)}&trigger_id=${i}.123456789.abcdef`;
     await deliver(command(raw.slice(raw.lastIndexOf('=') + 1)));
   }
-  // Twenty 1 MB bodies would stay for the guard's 10 minutes if their slices were kept.
-  expect(heapUsed() - before).toBeLessThan(2 ** 20);
+  // Twenty 1.2 MB bodies would stay for the guard's 10 minutes if their slices were kept (24 MB);
+  // what is left besides is code and caches of the test itself, about 1 MB.
+  expect(heapUsed() - before).toBeLessThan(6 * 2 ** 20);
 });
