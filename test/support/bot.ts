@@ -102,6 +102,9 @@ export interface TestBotOptions {
   mode?: 'http' | 'socket';
 }
 
+/** Numbers every command's response_url, unique across the bots that share one fake Slack. */
+let commandsSent = 0;
+
 export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> {
   const namespace = opts.namespace ?? (await createNamespace(uniqueName('bot')));
   const prefix = opts.prefix ?? uniqueName('t').slice(0, 12);
@@ -132,7 +135,6 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
   });
   const port = await bot.start();
   const url = `http://127.0.0.1:${port}/slack/events`;
-  let n = 0;
   return {
     bot,
     url,
@@ -142,7 +144,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
     prefix,
     logs,
     async command(userId, text) {
-      const responseUrl = slack.responseUrl(`cmd-${++n}`);
+      const responseUrl = slack.responseUrl(`cmd-${++commandsSent}`);
       if (socket) {
         const ack = await socket.sendSlashCommand(Object.fromEntries(new URLSearchParams(slashCommandBody({ userId, text, responseUrl }))));
         return { status: 200, ms: ack.ms, responseUrl };
