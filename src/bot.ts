@@ -201,10 +201,7 @@ export class Bot {
   }
 
   async checkHubRbac(): Promise<boolean | undefined> {
-    const enabled = await this.conn.apis().then(
-      (apis) => hubRbacEnabled(apis.kubeConfig, this.opts.settings.hub.timeoutMs),
-      () => undefined,
-    );
+    const enabled = await hubRbacEnabled(this.conn);
     if (enabled === false) this.log.error({ alert: true }, RBAC_OFF);
     else if (enabled === undefined && this.rbacEnabled === undefined) this.log.info('the hub does not report whether RBAC is on (GET /server-configs)');
     this.rbacEnabled = enabled;

@@ -108,7 +108,7 @@ export class AccessService {
     }
     const { grant, token } = issued;
     try {
-      await notifier.deliverToken({ grant, token, ...(this.deps.dashboardUrl && { dashboardUrl: this.deps.dashboardUrl }) });
+      await this.deliver(grant, token);
     } catch (err) {
       // A token nobody received must not stay valid.
       await hub.revoke(grant.id).catch(() => undefined);
@@ -134,7 +134,7 @@ export class AccessService {
     }
     const identity = { namespace: grant.namespace, serviceAccount: grant.serviceAccount, clusterRole: role.clusterRole };
     const { token } = await this.deps.hub.reissue(grant, identity);
-    await this.deps.notifier.deliverToken({ grant, token, ...(this.deps.dashboardUrl && { dashboardUrl: this.deps.dashboardUrl }) });
+    await this.deliver(grant, token);
     this.deps.audit({ event: 'grant.shown-again', grant: grant.id, user: userId, role: grant.role });
     return 'A fresh token for that grant is in your DM.';
   }
@@ -221,6 +221,10 @@ export class AccessService {
     await this.revokeOne(grant, person.userId);
     if (grant.userId !== person.userId) await this.deps.notifier.tell(grant.userId, `<@${person.userId}> revoked your \`${grant.role}\` Karpor grant \`${grant.id}\`.`);
     return { message: `Revoked grant \`${grant.id}\` (${grant.role}); its tokens stop working within 10 seconds.`, revoked: grant };
+  }
+
+  private deliver(grant: Grant, token: string): Promise<void> {
+    return this.deps.notifier.deliverToken({ grant, token, ...(this.deps.dashboardUrl && { dashboardUrl: this.deps.dashboardUrl }) });
   }
 
   private async revokeOne(grant: Grant, by: string): Promise<void> {

@@ -11,7 +11,6 @@ export type HubSource =
 
 export interface HubApis {
   api: HubRest;
-  kubeConfig: k8s.KubeConfig;
 }
 
 /**
@@ -28,7 +27,7 @@ export class HubConnection {
     private readonly observe: (op: string, seconds: number, outcome: string) => void = () => undefined,
   ) {}
 
-  apis(): Promise<HubApis> {
+  private apis(): Promise<HubApis> {
     this.current ??= this.load().catch((err) => {
       this.current = undefined;
       throw err;
@@ -92,7 +91,7 @@ export class HubConnection {
     const kubeConfig = await loadKubeConfig(this.source, this.timeoutMs);
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new HubError('unavailable', 'hub kubeconfig has no current cluster', 'The bot is not configured to reach the Karpor hub.');
-    return { kubeConfig, api: new HubRest(kubeConfig, cluster.server, this.timeoutMs) };
+    return { api: new HubRest(kubeConfig, cluster.server, this.timeoutMs) };
   }
 }
 

@@ -20,7 +20,7 @@ export function slackFetch(opts: { maxSockets?: number; timeoutMs?: number } = {
     const body = init.body ?? undefined;
     if (input instanceof Request || (body !== undefined && typeof body !== 'string')) return fetch(input, init);
     const url = new URL(String(input));
-    const agent = url.protocol === 'https:' ? agents['https:'] : url.protocol === 'http:' ? agents['http:'] : undefined;
+    const agent = agents[url.protocol as keyof typeof agents];
     if (!agent) throw new TypeError(`fetch: ${url.protocol} URLs are not supported`);
     const answer = await httpCall(url, {
       method: init.method ?? 'GET',

@@ -49,8 +49,8 @@ test.each([
   ['{"EnableRBAC":true}', true],
   ['{"data":{"nested":{"enableRbac":true}}}', true],
   ['{"data":{}}', undefined],
-  ['not json', undefined],
+  ['"not an object"', undefined],
   ['{"EnableRBAC":"false"}', undefined],
 ])('rbacFlag(%s) is %s', (body, flag) => {
-  expect(rbacFlag(body)).toBe(flag);
+  expect(rbacFlag(JSON.parse(body))).toBe(flag);
 });
