@@ -49,8 +49,12 @@ const DEFAULT_INTERVALS = {
   drainMs: 20_000,
 };
 
-/** Commands worked on at once; more wait their turn, already acknowledged (see bench/README.md). */
-const COMMANDS_AT_ONCE = 16;
+/**
+ * Commands worked on at once; more wait their turn, already acknowledged. Enough to keep the CPU
+ * busy while calls to the hub and Slack are under way; more only lengthens each event-loop turn,
+ * and Node accepts one new connection per turn, so acks would wait (see README, Performance).
+ */
+const COMMANDS_AT_ONCE = 8;
 
 const RBAC_OFF =
   'The Karpor hub has RBAC turned off (EnableRBAC=false): it accepts any token, so the tokens this bot issues protect nothing. Turn RBAC on in Karpor (Helm: server.enableRbac=true).';
@@ -89,6 +93,8 @@ export class Bot {
       token: slack.botToken,
       logger,
       deferInitialization: true,
+      // Bolt's per-conversation state store, unused here, costs a lookup on every request.
+      convoStore: false,
       clientOptions: {
         ...(slack.apiUrl && { slackApiUrl: slack.apiUrl }),
         retryConfig: opts.slackRetries ?? { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },

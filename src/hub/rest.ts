@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { httpCall } from '../net/http-call';
 
@@ -98,12 +99,15 @@ export class HubRest {
     await this.kc.applyToHTTPSOptions(opts);
     const headers = { ...(opts.headers as Record<string, string> | undefined) };
     if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-    const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
+    const material = { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
     const before = await previous?.catch(() => undefined);
-    if (before && sameTls(before.tls, tls)) return { headers, tls, agent: before.agent };
+    if (before && sameTls(before.tls, material)) return { headers, tls: material, agent: before.agent };
     // Calls still on the old connections may finish first.
     if (before) setTimeout(() => before.agent.destroy(), this.timeoutMs).unref();
-    return { headers, tls, agent: new https.Agent({ ...tls, keepAlive: true, maxSockets: this.maxSockets }) };
+    // One TLS context for all of the pool's connections: otherwise each new connection parses the
+    // CA and key again (a burst opens a connection per concurrent call).
+    const secureContext = tls.createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key });
+    return { headers, tls: material, agent: new https.Agent({ ...material, secureContext, keepAlive: true, maxSockets: this.maxSockets }) };
   }
 }
 

@@ -8,6 +8,7 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import tls from 'node:tls';
 import * as k8s from '@kubernetes/client-node';
 import { statusMessage, statusOf } from '../../src/hub/connection';
 import { HubApiError, HubRest, paths } from '../../src/hub/rest';
@@ -114,4 +115,19 @@ test('one client keeps its connections alive across calls', async () => {
   await Promise.all(Array.from({ length: 5 }, () => rest.get('/api/v1/namespaces/karpor/secrets')));
   expect(connections.length - before).toBeLessThanOrEqual(5);
   rest.close();
+});
+
+test('the connections of one client share one TLS context (the CA is not parsed again per connection)', async () => {
+  const contexts = jest.spyOn(tls, 'createSecureContext');
+  try {
+    const rest = client();
+    const before = connections.length;
+    answer = { status: 200, body: '{}', delayMs: 50 };
+    await Promise.all(Array.from({ length: 4 }, () => rest.get('/api/v1/namespaces/karpor/secrets')));
+    expect(connections.length - before).toBe(4);
+    expect(contexts).toHaveBeenCalledTimes(1);
+    rest.close();
+  } finally {
+    contexts.mockRestore();
+  }
 });
