@@ -103,6 +103,11 @@ interface PhaseRecord {
   ack?: Summary;
   /** The ack without the first `concurrency` commands, which arrive at once on new connections. */
   ackAfterFirstWave?: Summary;
+  /**
+   * How long the load generator itself took to put each of the first wave's commands on the wire
+   * (new connections, signing): a part of their ack time that no bot can remove.
+   */
+  firstWaveSendMs?: Summary;
   toDm: Summary;
   hub: HubDelta & { perToken: number; perTokenIssuing: number };
   loadAverage: number[];
@@ -195,7 +200,11 @@ async function measure(ctx: Context, name: string, concurrency: number, opts: { 
   });
   if (results.some((r) => r.ackMs !== undefined)) {
     record.ack = roundSummary(summarize(ok.map((r) => r.ackMs!)));
-    if (concurrency > 1) record.ackAfterFirstWave = roundSummary(summarize([...ok].sort((a, b) => a.startMs! - b.startMs!).slice(concurrency).map((r) => r.ackMs!)));
+    if (concurrency > 1) {
+      const byStart = [...ok].sort((a, b) => a.startMs! - b.startMs!);
+      record.ackAfterFirstWave = roundSummary(summarize(byStart.slice(concurrency).map((r) => r.ackMs!)));
+      record.firstWaveSendMs = roundSummary(summarize(byStart.slice(0, concurrency).map((r) => r.sendMs!)));
+    }
   }
   if (opts.slack) {
     const calls: Record<string, number> = {};
@@ -380,7 +389,7 @@ function targets(p: Record<string, PhaseRecord>, usergroupsDuringPhases: number,
     {
       what: `ack p99 under the burst (concurrency ${burst.concurrency})`,
       target: '< 50 ms',
-      value: `${burst.ack!.p99} ms (${burst.ackAfterFirstWave?.p99} ms after the first ${burst.concurrency})`,
+      value: `${burst.ack!.p99} ms (${burst.ackAfterFirstWave?.p99} ms after the first ${burst.concurrency}; the load generator alone takes up to ${burst.firstWaveSendMs?.max} ms to send those)`,
       met: burst.ack!.p99 < 50,
     },
     {
@@ -434,6 +443,7 @@ function table(p: Record<string, PhaseRecord>, t: Target[], extra: { usergroupsT
     ['ack p50 / p95 (ms)', (r) => (r.ack ? `${r.ack.p50} / ${r.ack.p95}` : '—')],
     ['ack p99 / max (ms)', (r) => (r.ack ? `${r.ack.p99} / ${r.ack.max}` : '—')],
     ['  after the 1st wave p99 (ms)', (r) => (r.ackAfterFirstWave ? `${r.ackAfterFirstWave.p99}` : '—')],
+    ['  1st wave sent p50 / max (ms)', (r) => (r.firstWaveSendMs ? `${r.firstWaveSendMs.p50} / ${r.firstWaveSendMs.max}` : '—')],
     ['command→DM p50 (ms)', (r) => fmt(r.toDm.p50)],
     ['command→DM p95 (ms)', (r) => fmt(r.toDm.p95)],
     ['command→DM p99 (ms)', (r) => fmt(r.toDm.p99)],
@@ -632,7 +642,7 @@ async function main(): Promise<void> {
         latencyClock: 'command sent → fake Slack records the chat.postEphemeral carrying the token (same process, performance.now())',
       },
       figures: {
-        ackMs: { sequential: phases.seq.ack, burst: phases.burst.ack, burstAfterFirstWave: phases.burst.ackAfterFirstWave },
+        ackMs: { sequential: phases.seq.ack, burst: phases.burst.ack, burstAfterFirstWave: phases.burst.ackAfterFirstWave, burstFirstWaveSendMs: phases.burst.firstWaveSendMs },
         commandToDmMs: {
           botSequential: phases.seq.toDm,
           botBurst: phases.burst.toDm,
