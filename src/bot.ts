@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { App, SocketModeReceiver, type CustomRoute } from '@slack/bolt';
 import type { RetryOptions } from '@slack/web-api';
 import type { Settings } from './config/env';
@@ -17,6 +18,7 @@ import { auditTo, slackLogger, type Log } from './log';
 import { Metrics } from './metrics';
 import * as grantButtons from './slack/actions/grant-buttons';
 import * as requestButtons from './slack/actions/request-buttons';
+import { AckThread, type AckedCommand } from './slack/ack-thread';
 import { SlackApprovalCards } from './slack/approval-cards';
 import * as karporToken from './slack/commands/karpor-token';
 import { SlackDirectory } from './slack/directory';
@@ -76,6 +78,8 @@ export class Bot {
   /** Socket Mode only: whether the connection to Slack is up. */
   private socketUp = true;
   private stopping = false;
+  /** HTTP mode only: the thread that owns the public port and acknowledges commands. */
+  private ackThread?: AckThread;
 
   constructor(private readonly opts: BotOptions) {
     const { settings, policy, log } = opts;
@@ -165,24 +169,54 @@ export class Bot {
   async start(): Promise<number> {
     await this.app.init();
     await this.directory.start();
-    const { port, host } = this.opts.settings;
-    const started = (await this.app.start(host ? { port, host } : port)) as Server | undefined;
+    const port = this.opts.settings.slack.mode === 'socket' ? await this.startSocketMode() : await this.startHttp();
     this.every(this.intervals.housekeepingMs, () => this.houseKeep());
     this.every(this.intervals.serverConfigsMs, () => this.checkHubRbac());
-    // In Socket Mode app.start() resolves to the apps.connections.open answer; the port is the receiver's server's.
-    const socketMode = socketModeOf(this.app);
-    if (socketMode) {
-      this.socketUp = true;
-      socketMode.client.on('connected', () => void (this.socketUp = true));
-      for (const state of ['disconnected', 'reconnecting']) socketMode.client.on(state, () => void (this.socketUp = false));
+    return port;
+  }
+
+  /** Bolt's receiver serves on loopback, behind the ack thread that owns the public port. */
+  private async startHttp(): Promise<number> {
+    const { port, host, slack } = this.opts.settings;
+    const bolt = (await this.app.start({ port: 0, host: '127.0.0.1' })) as Server;
+    try {
+      this.ackThread = await AckThread.start({
+        port,
+        ...(host && { host }),
+        internalPort: (bolt.address() as AddressInfo).port,
+        signingSecret: slack.signingSecret!,
+        onCommand: (command) => this.acknowledged(command),
+        onWarning: (message) => this.log.warn(message),
+        onFailure: (message) => this.log.error({ alert: true }, message),
+      });
+      return this.ackThread.port;
+    } catch (err) {
+      await this.app.stop();
+      throw err;
     }
-    const address = (socketMode ? socketMode.httpServer : started)?.address?.();
-    return typeof address === 'object' && address ? address.port : this.opts.settings.port;
+  }
+
+  private async startSocketMode(): Promise<number> {
+    const { port, host } = this.opts.settings;
+    await this.app.start(host ? { port, host } : port);
+    // app.start() resolves to the apps.connections.open answer; the port is the receiver's server's.
+    const socketMode = socketModeOf(this.app)!;
+    this.socketUp = true;
+    socketMode.client.on('connected', () => void (this.socketUp = true));
+    for (const state of ['disconnected', 'reconnecting']) socketMode.client.on(state, () => void (this.socketUp = false));
+    const address = socketMode.httpServer?.address();
+    return typeof address === 'object' && address ? address.port : port;
+  }
+
+  /** A command the ack thread has acknowledged: Bolt's listeners take it from there (their ack does nothing). */
+  private acknowledged(command: AckedCommand): void {
+    this.app.processEvent({ ...command, ack: async () => undefined }).catch((err: unknown) => this.log.error({ err }, 'command failed after its ack'));
   }
 
   /** Stops taking new work, lets what is in flight finish (bounded), then closes. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.ackThread?.handOver();
     for (const timer of this.timers) clearInterval(timer);
     this.directory.stop();
     const drained = await this.inFlight.drain(this.intervals.drainMs);
@@ -190,6 +224,7 @@ export class Bot {
     // Bolt's stop() only starts closing a Socket Mode connection; wait until it is closed (the client bounds that).
     const client = socketModeOf(this.app)?.client;
     const closed = client && new Promise<void>((resolve) => void client.once('disconnected', () => resolve()));
+    await this.ackThread?.stop();
     await this.app.stop();
     await closed;
   }

@@ -3,8 +3,9 @@ import { HTTPModuleFunctions, HTTPReceiver, isRawBodyError, type CustomRoute, ty
 
 /** Slack's own requests are a few KB (a modal submission with every block stays well under this). */
 export const BODY_LIMIT = 1024 * 1024;
-const EVENTS_PATH = '/slack/events';
-const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
+export const EVENTS_PATH = '/slack/events';
+/** How far a request's timestamp may be from now, either way (Bolt checks only the past). */
+export const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
 
 /**
  * Bolt's HTTP receiver with the body read (and bounded) first. Bolt 5.1 throws outside any

@@ -118,7 +118,7 @@ test.each([
   const big = `${commandBody()}&filler=${'A'.repeat(size)}`;
   const res = signed ? await postSigned(t.url, SIGNING_SECRET, big) : await rawPost(t.url, big, { 'content-type': 'application/x-www-form-urlencoded' });
   expect(res.status).toBe(413);
-  expect(t.logs.some((l) => /request body over \d+ bytes refused/.test(l))).toBe(true);
+  await t.slack.waitFor(() => t.logs.some((l) => /request body over \d+ bytes refused/.test(l)));
   await nothingHappenedAndStillServing();
 });
 
