@@ -58,6 +58,9 @@ const DEFAULT_INTERVALS = {
  */
 const COMMANDS_AT_ONCE = 8;
 
+/** Marks a command the ack thread has answered (in Bolt's context). */
+const ACKNOWLEDGED = 'acknowledgedByAckThread';
+
 const RBAC_OFF =
   'The Karpor hub has RBAC turned off (EnableRBAC=false): it accepts any token, so the tokens this bot issues protect nothing. Turn RBAC on in Karpor (Helm: server.enableRbac=true).';
 
@@ -111,8 +114,10 @@ export class Bot {
     });
     // A replayed or retried delivery is acknowledged and dropped before it can do anything.
     this.app.use(replayGuard({ onDuplicate: (info) => log.info(info, 'duplicate delivery dropped') }));
-    // Work in flight is finished before the process exits; nothing new starts once stopping.
-    this.app.use(async ({ next }) => {
+    // Work in flight is finished before the process exits; nothing new starts once stopping. (A
+    // command the ack thread has answered is in flight from the moment it arrives.)
+    this.app.use(async ({ context, next }) => {
+      if (context[ACKNOWLEDGED]) return next();
       if (this.stopping) return;
       await this.inFlight.run(next);
     });
@@ -210,13 +215,15 @@ export class Bot {
 
   /** A command the ack thread has acknowledged: Bolt's listeners take it from there (their ack does nothing). */
   private acknowledged(command: AckedCommand): void {
-    this.app.processEvent({ ...command, ack: async () => undefined }).catch((err: unknown) => this.log.error({ err }, 'command failed after its ack'));
+    this.inFlight
+      .run(() => this.app.processEvent({ ...command, ack: async () => undefined, customProperties: { [ACKNOWLEDGED]: true } }))
+      .catch((err: unknown) => this.log.error({ err }, 'command failed after its ack'));
   }
 
   /** Stops taking new work, lets what is in flight finish (bounded), then closes. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.ackThread?.handOver();
+    await this.ackThread?.handOver();
     for (const timer of this.timers) clearInterval(timer);
     this.directory.stop();
     const drained = await this.inFlight.drain(this.intervals.drainMs);

@@ -20,6 +20,7 @@ type FromThread =
   | { kind: 'listen-failed'; message: string }
   | { kind: 'command'; command: AckedCommand }
   | { kind: 'warn'; message: string }
+  | { kind: 'handed-over' }
   | { kind: 'closed' };
 
 /**
@@ -88,18 +89,26 @@ export class AckThread {
     });
   }
 
-  /** From now on every request goes to Bolt's receiver, which takes no new work while stopping. */
-  handOver(): void {
-    this.worker.postMessage({ kind: 'hand-over' });
+  /**
+   * From now on every request goes to Bolt's receiver, which takes no new work while stopping.
+   * Resolves once the thread has switched: every command it acknowledged before has been handed over.
+   */
+  handOver(): Promise<void> {
+    return this.ask('hand-over', 'handed-over');
   }
 
   /** Closes the public port (and its connections), then ends the thread. */
   async stop(): Promise<void> {
     this.stopping = true;
-    const closed = new Promise<void>((resolve) => this.messages.push((m) => m.kind === 'closed' && resolve()));
-    this.worker.postMessage({ kind: 'stop' });
-    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    await this.ask('stop', 'closed');
     await this.worker.terminate();
+  }
+
+  /** Sends `kind` and waits (bounded) for the thread's `answer`. */
+  private ask(kind: string, answer: FromThread['kind']): Promise<void> {
+    const answered = new Promise<void>((resolve) => this.messages.push((m) => m.kind === answer && resolve()));
+    this.worker.postMessage({ kind });
+    return Promise.race([answered, new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref())]);
   }
 }
 
@@ -187,7 +196,10 @@ function ackThreadMain(): void {
   });
 
   main.on('message', (m: { kind: string }) => {
-    if (m.kind === 'hand-over') handedOver = true;
+    if (m.kind === 'hand-over') {
+      handedOver = true;
+      main.postMessage({ kind: 'handed-over' });
+    }
     if (m.kind === 'stop') {
       server.close(() => main.postMessage({ kind: 'closed' }));
       server.closeAllConnections();

@@ -91,3 +91,14 @@ test('a port already in use fails the start, naming the port', async () => {
   expect(failures).toEqual([]);
   taken.close();
 });
+
+test('a command acknowledged right before stop() is still served before the bot stops', async () => {
+  const stopping = await startTestBot({ namespace: t.namespace });
+  await say(stopping, PEOPLE.engineer, 'help');
+  stopping.slack.reset();
+  const sent = await stopping.command(PEOPLE.engineer, 'guest');
+  expect(sent.status).toBe(200);
+  await stopping.stop();
+  expect(stopping.slack.messages.filter((m) => m.method === 'chat.postEphemeral' && tokenIn(m))).toHaveLength(1);
+  expect(await answerTo(stopping, sent.responseUrl, 1_000)).toMatch(/token is in your DM/);
+});
