@@ -152,6 +152,8 @@ function ackThreadMain(): void {
       },
     );
     upstream.on('error', () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
+    // The client gave up: so does the call behind it.
+    res.on('close', () => res.writableFinished || upstream.destroy());
     if (body) upstream.end(body);
     else req.pipe(upstream);
   };
