@@ -13,6 +13,8 @@ interface ThreadConfig {
   eventsPath: string;
   bodyLimit: number;
   maxSkewSeconds: number;
+  /** Bolt's signature check, loaded by path: the thread's code cannot import. */
+  verifyModule: string;
 }
 
 type FromThread =
@@ -61,6 +63,7 @@ export class AckThread {
       eventsPath: EVENTS_PATH,
       bodyLimit: BODY_LIMIT,
       maxSkewSeconds: MAX_CLOCK_SKEW_SECONDS,
+      verifyModule: require.resolve('@slack/bolt/dist/receivers/verify-request'),
     };
     // Sent as source: the same code runs from dist/ and under the test runner's compiler.
     const worker = new Worker(`(${ackThreadMain.toString()})()`, { eval: true, workerData: config });
@@ -119,10 +122,10 @@ export class AckThread {
 /* istanbul ignore next: instrumented source would not run in the worker */
 function ackThreadMain(): void {
   const http = require('node:http') as typeof import('node:http');
-  const { createHmac, timingSafeEqual } = require('node:crypto') as typeof import('node:crypto');
   const querystring = require('node:querystring') as typeof import('node:querystring');
   const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const config = workerData as ThreadConfig;
+  const { isValidSlackRequest } = require(config.verifyModule) as Pick<typeof import('@slack/bolt'), 'isValidSlackRequest'>;
   const main = parentPort!;
   const toBolt = new http.Agent({ keepAlive: true });
   let handedOver = false;
@@ -131,11 +134,10 @@ function ackThreadMain(): void {
   const signedCommand = (headers: import('node:http').IncomingHttpHeaders, body: Buffer): Record<string, unknown> | undefined => {
     const timestamp = Number(headers['x-slack-request-timestamp']);
     const signature = headers['x-slack-signature'];
-    if (!Number.isInteger(timestamp) || typeof signature !== 'string') return undefined;
-    if (Math.abs(Date.now() / 1000 - timestamp) > config.maxSkewSeconds) return undefined;
-    const expected = Buffer.from(`v0=${createHmac('sha256', config.signingSecret).update(`v0:${timestamp}:`).update(body).digest('hex')}`);
-    const given = Buffer.from(signature);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    // Bolt refuses a stale timestamp; one dated ahead is refused here as in the main receiver.
+    if (typeof signature !== 'string' || !(timestamp <= Date.now() / 1000 + config.maxSkewSeconds)) return undefined;
+    const signed = { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp };
+    if (!isValidSlackRequest({ signingSecret: config.signingSecret, body: body.toString('utf8'), headers: signed })) return undefined;
     // Exactly the form Bolt's own parser accepts (it reads anything else, charset included, as JSON).
     if (headers['content-type'] !== 'application/x-www-form-urlencoded') return undefined;
     const form = querystring.parse(body.toString('utf8'));
@@ -162,6 +164,7 @@ function ackThreadMain(): void {
     const path = (req.url ?? '/').split('?')[0];
     if (handedOver || req.method !== 'POST' || path !== config.eventsPath) return passThrough(req, res);
     const chunks: Buffer[] = [];
+    const readAtMost = 8 * config.bodyLimit;
     let size = 0;
     let over = false;
     const refuse = (close: boolean) => {
@@ -172,12 +175,12 @@ function ackThreadMain(): void {
     // refusing while the client is still sending would reset the connection under the answer.
     // Past a bound, the connection is closed on it.
     req.on('data', (chunk: Buffer) => {
-      if (over && size > 8 * config.bodyLimit) return;
+      if (size > readAtMost) return;
       size += chunk.length;
       if (size <= config.bodyLimit) return void chunks.push(chunk);
       over = true;
       chunks.length = 0;
-      if (size > 8 * config.bodyLimit) {
+      if (size > readAtMost) {
         req.pause();
         refuse(true);
       }

@@ -33,9 +33,9 @@ function selfSigned(): { key: string; cert: string } {
 }
 
 beforeAll(async () => {
-  const tls = selfSigned();
-  ca = tls.cert;
-  server = https.createServer(tls, (req: http.IncomingMessage, res: http.ServerResponse) => {
+  const certificate = selfSigned();
+  ca = certificate.cert;
+  server = https.createServer(certificate, (req: http.IncomingMessage, res: http.ServerResponse) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
