@@ -1,6 +1,7 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ReceiverEvent } from '@slack/bolt';
 import { BODY_LIMIT, EVENTS_PATH, MAX_CLOCK_SKEW_SECONDS } from './receiver';
+import { workerFromSource } from '../worker-source';
 
 /** A slash command the ack thread has verified and already acknowledged. */
 export type AckedCommand = Pick<ReceiverEvent, 'body' | 'retryNum' | 'retryReason'>;
@@ -65,8 +66,7 @@ export class AckThread {
       maxSkewSeconds: MAX_CLOCK_SKEW_SECONDS,
       verifyModule: require.resolve('@slack/bolt/dist/receivers/verify-request'),
     };
-    // Sent as source: the same code runs from dist/ and under the test runner's compiler.
-    const worker = new Worker(`(${ackThreadMain.toString()})()`, { eval: true, workerData: config });
+    const worker = workerFromSource(ackThreadMain, config);
     const listeners: Array<(m: FromThread) => void> = [];
     worker.on('message', (m: FromThread) => {
       if (m.kind === 'command') opts.onCommand(m.command);
