@@ -1,9 +1,10 @@
 // The load generator: a closed-loop pool of workers, signed slash commands over keep-alive
 // connections, and exact arrival times of DMs and response_url answers from the fake Slack.
-import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { Worker } from 'node:worker_threads';
 import type { FakeSlack, RecordedMessage, RecordedResponse } from '../../test/fakes/slack-api';
-import { signRequest, slashCommandBody } from '../../test/support/slack-requests';
+import { workerFromSource } from '../../src/worker-source';
+import { slashCommandBody } from '../../test/support/slack-requests';
 
 export interface PoolResult<T> {
   results: T[];
@@ -130,6 +131,7 @@ export class SlackArrivals {
 
 export interface SendResult {
   status: number;
+  /** performance.now() of this thread, like every time here. */
   sentAt: number;
   writtenAt: number;
   ackAt: number;
@@ -140,49 +142,101 @@ export interface SendResult {
   body: string;
 }
 
-/** Slack's side of a slash command: signed, over a keep-alive agent, as Slack would send it. */
+/**
+ * Slack's side of a slash command: signed, over a keep-alive agent, as Slack would send it.
+ * Commands are sent, and their acks timed, on a thread of their own: this thread also plays the
+ * Slack Web API the bot calls, and an ack must not wait in its queue behind those calls to be
+ * timed (Slack's senders do nothing else).
+ */
 export class CommandSender {
-  private readonly agent: http.Agent;
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, { resolve(r: SendResult): void; reject(e: Error): void }>();
   private n = 0;
+  private sent = 0;
 
   constructor(
-    private readonly url: string,
-    private readonly signingSecret: string,
+    url: string,
+    signingSecret: string,
     private readonly slack: FakeSlack,
     maxSockets: number,
   ) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets });
+    const config: SenderConfig = { url, signingSecret, maxSockets };
+    this.worker = workerFromSource(senderThreadMain, config);
+    this.worker.unref();
+    this.worker.on('message', (m: FromSender) => {
+      const w = this.waiting.get(m.id);
+      if (!w) return;
+      this.waiting.delete(m.id);
+      if ('error' in m) return w.reject(new Error(m.error));
+      // The thread's clock starts elsewhere; both count from their own timeOrigin.
+      const shift = m.timeOrigin - performance.timeOrigin;
+      const r = m.result;
+      w.resolve({ ...r, sentAt: r.sentAt + shift, writtenAt: r.writtenAt + shift, ackAt: r.ackAt + shift });
+    });
+    const failAll = (err: Error) => {
+      for (const w of this.waiting.values()) w.reject(err);
+      this.waiting.clear();
+    };
+    this.worker.on('error', failAll);
+    this.worker.on('exit', (code) => failAll(new Error(`the sending thread ended (${code})`)));
   }
 
   /** Builds a command with a fresh response_url; `send()` posts it. */
   prepare(userId: string, text: string): { responseId: string; send(): Promise<SendResult> } {
     const responseId = `bench-${++this.n}`;
     const raw = slashCommandBody({ userId, text, responseUrl: this.slack.responseUrl(responseId) });
-    return { responseId, send: () => this.post(raw) };
+    return {
+      responseId,
+      send: () =>
+        new Promise<SendResult>((resolve, reject) => {
+          const id = ++this.sent;
+          this.waiting.set(id, { resolve, reject });
+          this.worker.postMessage({ id, raw } satisfies ToSender);
+        }),
+    };
   }
 
-  private async post(raw: string): Promise<SendResult> {
-    const sentAt = performance.now();
-    try {
-      return await this.postOnce(raw, sentAt, false);
-    } catch (err) {
-      // A keep-alive socket the server closed just as it was reused (see Node's docs on
-      // request.reusedSocket): the request never reached the bot, so send it again, timed from the first try.
-      if (!(err as { staleSocket?: boolean }).staleSocket) throw err;
-      return this.postOnce(raw, sentAt, true);
-    }
+  close(): Promise<number> {
+    return this.worker.terminate();
   }
+}
 
-  private postOnce(raw: string, sentAt: number, retried: boolean): Promise<SendResult> {
-    const target = new URL(this.url);
-    const headers = { ...signRequest(this.signingSecret, raw), 'content-length': String(Buffer.byteLength(raw)) };
+interface SenderConfig {
+  url: string;
+  signingSecret: string;
+  maxSockets: number;
+}
+interface ToSender {
+  id: number;
+  raw: string;
+}
+type FromSender = { id: number; timeOrigin: number; result: SendResult } | { id: number; error: string };
+
+/** The sending thread (see workerFromSource: it may use nothing from outside itself). */
+function senderThreadMain(): void {
+  const http: typeof import('node:http') = require('node:http');
+  const { createHmac }: typeof import('node:crypto') = require('node:crypto');
+  const { parentPort, workerData }: typeof import('node:worker_threads') = require('node:worker_threads');
+  const { performance: perf }: typeof import('node:perf_hooks') = require('node:perf_hooks');
+  const config = workerData as SenderConfig;
+  const target = new URL(config.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: config.maxSockets });
+
+  const postOnce = (raw: string, sentAt: number, retried: boolean): Promise<SendResult> => {
+    const ts = Math.floor(Date.now() / 1000);
+    const headers = {
+      'x-slack-signature': `v0=${createHmac('sha256', config.signingSecret).update(`v0:${ts}:${raw}`).digest('hex')}`,
+      'x-slack-request-timestamp': String(ts),
+      'content-type': 'application/x-www-form-urlencoded',
+      'content-length': String(Buffer.byteLength(raw)),
+    };
     return new Promise((resolve, reject) => {
       let writtenAt = NaN;
       let newConnection = false;
       let answered = false;
-      const req = http.request(target, { method: 'POST', headers, agent: this.agent }, (res) => {
+      const req = http.request(target, { method: 'POST', headers, agent }, (res) => {
         answered = true;
-        const ackAt = performance.now();
+        const ackAt = perf.now();
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
@@ -191,7 +245,7 @@ export class CommandSender {
       });
       req.on('socket', (socket) => (newConnection = socket.connecting));
       // 'finish': the whole request is handed to the kernel; what comes after is the bot's.
-      req.on('finish', () => (writtenAt = performance.now()));
+      req.on('finish', () => (writtenAt = perf.now()));
       req.setTimeout(30_000, () => req.destroy(new Error('no answer to the slash command within 30 s')));
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (!answered && !retried && req.reusedSocket && err.code === 'ECONNRESET') Object.assign(err, { staleSocket: true });
@@ -199,11 +253,37 @@ export class CommandSender {
       });
       req.end(raw);
     });
-  }
+  };
 
-  close(): void {
-    this.agent.destroy();
-  }
+  const post = async (raw: string): Promise<SendResult> => {
+    const sentAt = perf.now();
+    try {
+      return await postOnce(raw, sentAt, false);
+    } catch (err) {
+      // A keep-alive socket the server closed just as it was reused (see Node's docs on
+      // request.reusedSocket): the request never reached the bot, so send it again, timed from the first try.
+      if (!(err as { staleSocket?: boolean }).staleSocket) throw err;
+      return postOnce(raw, sentAt, true);
+    }
+  };
+
+  // One command is started per event-loop turn, and the answers that arrived are read between
+  // them: starting a request on a new connection costs this thread ≈0.5 ms here, and a wave of
+  // 100 started in one go would leave every answer unread (its ack untimed) for the 50 ms or so
+  // the whole wave takes to start.
+  const queue: ToSender[] = [];
+  const sendNext = () => {
+    const next = queue.shift();
+    if (!next) return;
+    if (queue.length > 0) setImmediate(sendNext);
+    post(next.raw).then(
+      (result) => parentPort!.postMessage({ id: next.id, timeOrigin: perf.timeOrigin, result } satisfies FromSender),
+      (err: Error) => parentPort!.postMessage({ id: next.id, error: err.message } satisfies FromSender),
+    );
+  };
+  parentPort!.on('message', (m: ToSender) => {
+    if (queue.push(m) === 1) setImmediate(sendNext);
+  });
 }
 
 /** The claims of a JWT (unverified: the hub signed it; only its shape and subject are checked). */
