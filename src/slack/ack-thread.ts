@@ -3,6 +3,14 @@ import type { ReceiverEvent } from '@slack/bolt';
 import { BODY_LIMIT, EVENTS_PATH, MAX_CLOCK_SKEW_SECONDS } from './receiver';
 import { workerFromSource } from '../worker-source';
 
+/**
+ * How long an idle keep-alive connection stays open: longer than the idle timeout of the proxies
+ * that put the bot on the internet (60 s for ingress-nginx and AWS load balancers), so that they
+ * close it first. A proxy that sends a command on a connection the bot is just closing gets an
+ * error instead of an answer, and Slack shows the person a failure (Node's default is 5 s).
+ */
+export const IDLE_CONNECTION_MS = 65_000;
+
 /** A slash command the ack thread has verified and already acknowledged. */
 export type AckedCommand = Pick<ReceiverEvent, 'body' | 'retryNum' | 'retryReason'>;
 
@@ -14,6 +22,7 @@ interface ThreadConfig {
   eventsPath: string;
   bodyLimit: number;
   maxSkewSeconds: number;
+  idleConnectionMs: number;
   /** Bolt's signature check, loaded by path: the thread's code cannot import. */
   verifyModule: string;
 }
@@ -64,6 +73,7 @@ export class AckThread {
       eventsPath: EVENTS_PATH,
       bodyLimit: BODY_LIMIT,
       maxSkewSeconds: MAX_CLOCK_SKEW_SECONDS,
+      idleConnectionMs: IDLE_CONNECTION_MS,
       verifyModule: require.resolve('@slack/bolt/dist/receivers/verify-request'),
     };
     const worker = workerFromSource(ackThreadMain, config);
@@ -211,6 +221,7 @@ function ackThreadMain(): void {
       toBolt.destroy();
     }
   });
+  server.keepAliveTimeout = config.idleConnectionMs;
   const listenFailed = (err: Error) => main.postMessage({ kind: 'listen-failed', message: `cannot listen on port ${config.port}: ${err.message}` });
   server.once('error', listenFailed);
   server.listen({ port: config.port, ...(config.host && { host: config.host }) }, () => {

@@ -1,8 +1,9 @@
 // A slash command's ack does not wait for the bot's main thread: with that thread busy (here,
 // blocked outright), the command is still acknowledged within Slack's 3 seconds and then served.
+import * as http from 'node:http';
 import * as net from 'node:net';
 import { Worker } from 'node:worker_threads';
-import { AckThread } from '../../src/slack/ack-thread';
+import { AckThread, IDLE_CONNECTION_MS } from '../../src/slack/ack-thread';
 import { PEOPLE, SIGNING_SECRET, startTestBot, tokenIn, type TestBot } from '../support/bot';
 import { signRequest, slashCommandBody } from '../support/slack-requests';
 import { answerTo, expectNoTokenLeaks, say } from '../faults/helpers';
@@ -101,4 +102,26 @@ test('a command acknowledged right before stop() is still served before the bot 
   await stopping.stop();
   expect(stopping.slack.messages.filter((m) => m.method === 'chat.postEphemeral' && tokenIn(m))).toHaveLength(1);
   expect(await answerTo(stopping, sent.responseUrl, 1_000)).toMatch(/token is in your DM/);
+});
+
+test('an idle keep-alive connection is kept past Node\'s 5 s, for the proxies in front to close first', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const send = (text: string) =>
+    new Promise<{ status: number; reused: boolean; keepAlive?: string }>((resolve, reject) => {
+      const body = slashCommandBody({ userId: PEOPLE.engineer, text, responseUrl: t.slack.responseUrl(`idle-${text}-${Date.now()}`) });
+      const req = http.request(t.url, { method: 'POST', agent, headers: { ...signRequest(SIGNING_SECRET, body), 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode!, reused: req.reusedSocket, keepAlive: res.headers['keep-alive'] }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  try {
+    const first = await send('help');
+    expect(first).toEqual({ status: 200, reused: false, keepAlive: `timeout=${IDLE_CONNECTION_MS / 1000}` });
+    await new Promise((r) => setTimeout(r, 5_500));
+    expect(await send('status')).toMatchObject({ status: 200, reused: true });
+  } finally {
+    agent.destroy();
+  }
 });
