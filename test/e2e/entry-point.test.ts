@@ -1,0 +1,83 @@
+// The bot as a process, the way it is run: src/main.ts (what `npm start` runs from dist/ and
+// `npm run dev` under tsx) configured by environment variables, on the test hub and the fake Slack.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { MAIN_THREAD_NICE } from '../../src/thread-priority';
+import { startFakeSlack, type FakeSlack } from '../fakes/slack-api';
+import { BOT_TOKEN, botIdentity, GROUPS, PEOPLE, SIGNING_SECRET, testPolicy, tokenIn } from '../support/bot';
+import { createNamespace, hubRequest, uniqueName } from '../support/hub';
+import { postSigned, slashCommandBody } from '../support/slack-requests';
+
+const REPO = path.resolve(__dirname, '../..');
+
+jest.setTimeout(60_000);
+
+let slack: FakeSlack;
+let child: ChildProcess | undefined;
+let output = '';
+
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  await slack?.stop();
+});
+
+/** The nice value of one of the process's threads (field 19 of /proc/<pid>/task/<tid>/stat). */
+function niceOf(pid: number, tid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
+test('configured by its environment, it serves a command, runs its main thread below the ack thread, and exits cleanly on SIGTERM', async () => {
+  const namespace = await createNamespace(uniqueName('entry'));
+  const prefix = uniqueName('ep').slice(0, 12);
+  const kubeconfig = await botIdentity(namespace);
+  slack = await startFakeSlack({ botToken: BOT_TOKEN, usergroups: GROUPS });
+  const policyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'entry-policy-')), 'policy.yaml');
+  fs.writeFileSync(policyFile, stringify(testPolicy(prefix)));
+
+  child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: REPO,
+    env: {
+      PATH: process.env.PATH,
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.url,
+      HUB_KUBECONFIG: kubeconfig,
+      HUB_NAMESPACE: namespace,
+      POLICY_FILE: policyFile,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
+
+  const started = await slack.waitFor(() => /"msg":"karpor-token-bot started"/.test(output) && JSON.parse(output.split('\n').find((l) => l.includes('karpor-token-bot started'))!), 30_000).catch(() => {
+    throw new Error(`the bot did not start; it printed:\n${output}`);
+  });
+  const pid = child.pid!;
+  const threads = fs.readdirSync(`/proc/${pid}/task`).map(Number);
+  expect(niceOf(pid, pid)).toBe(MAIN_THREAD_NICE);
+  // The ack thread, and the others started before the main thread lowered itself, kept theirs.
+  expect(threads.filter((tid) => tid !== pid).some((tid) => niceOf(pid, tid) < MAIN_THREAD_NICE)).toBe(true);
+
+  const responseUrl = slack.responseUrl(`entry-${Date.now()}`);
+  const ack = await postSigned(`http://127.0.0.1:${started.port}/slack/events`, SIGNING_SECRET, slashCommandBody({ userId: PEOPLE.engineer, text: 'guest 1h', responseUrl }));
+  expect(ack.status).toBe(200);
+  const dm = await slack.waitFor(() => slack.messages.find((m) => m.method === 'chat.postEphemeral' && m.user === PEOPLE.engineer && tokenIn(m)), 15_000);
+  const token = tokenIn(dm)!;
+  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string };
+  expect(claims.sub).toBe(`system:serviceaccount:${namespace}:${prefix}-guest`);
+  expect(await hubRequest(token, 'GET', '/api')).toBe(200);
+
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(output).toContain('"msg":"stopping"');
+  expect(output).not.toContain(token);
+});
