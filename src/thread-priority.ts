@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import type { Log } from './log';
 
-/** How much lower than the ack thread the main thread runs (nice steps). */
+/** The main thread's nice value; the ack thread keeps the process's own (normally 0). */
 export const MAIN_THREAD_NICE = 5;
 
 /**
