@@ -107,11 +107,11 @@ test('a command acknowledged right before stop() is still served before the bot 
 test('an idle keep-alive connection is kept past Node\'s 5 s, for the proxies in front to close first', async () => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const send = (text: string) =>
-    new Promise<{ status: number; reused: boolean; keepAlive?: string }>((resolve, reject) => {
+    new Promise<{ status: number; reused: boolean; keepAlive: string }>((resolve, reject) => {
       const body = slashCommandBody({ userId: PEOPLE.engineer, text, responseUrl: t.slack.responseUrl(`idle-${text}-${Date.now()}`) });
       const req = http.request(t.url, { method: 'POST', agent, headers: { ...signRequest(SIGNING_SECRET, body), 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
         res.resume();
-        res.on('end', () => resolve({ status: res.statusCode!, reused: req.reusedSocket, keepAlive: res.headers['keep-alive'] }));
+        res.on('end', () => resolve({ status: res.statusCode!, reused: req.reusedSocket, keepAlive: String(res.headers['keep-alive']) }));
       });
       req.on('error', reject);
       req.end(body);
