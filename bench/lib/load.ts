@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { FakeSlack, RecordedMessage, RecordedResponse } from '../../test/fakes/slack-api';
 import { workerFromSource } from '../../src/worker-source';
-import { slashCommandBody } from '../../test/support/slack-requests';
+import { signRequest, slashCommandBody } from '../../test/support/slack-requests';
 
 export interface PoolResult<T> {
   results: T[];
@@ -150,17 +150,16 @@ export interface SendResult {
  */
 export class CommandSender {
   private readonly worker: Worker;
-  private readonly waiting = new Map<number, { resolve(r: SendResult): void; reject(e: Error): void }>();
+  private readonly waiting = new Map<string, { resolve(r: SendResult): void; reject(e: Error): void }>();
   private n = 0;
-  private sent = 0;
 
   constructor(
     url: string,
-    signingSecret: string,
+    private readonly signingSecret: string,
     private readonly slack: FakeSlack,
     maxSockets: number,
   ) {
-    const config: SenderConfig = { url, signingSecret, maxSockets };
+    const config: SenderConfig = { url, maxSockets };
     this.worker = workerFromSource(senderThreadMain, config);
     this.worker.unref();
     this.worker.on('message', (m: FromSender) => {
@@ -189,9 +188,9 @@ export class CommandSender {
       responseId,
       send: () =>
         new Promise<SendResult>((resolve, reject) => {
-          const id = ++this.sent;
-          this.waiting.set(id, { resolve, reject });
-          this.worker.postMessage({ id, raw } satisfies ToSender);
+          this.waiting.set(responseId, { resolve, reject });
+          const headers = { ...signRequest(this.signingSecret, raw), 'content-length': String(Buffer.byteLength(raw)) };
+          this.worker.postMessage({ id: responseId, raw, headers } satisfies ToSender);
         }),
     };
   }
@@ -203,33 +202,25 @@ export class CommandSender {
 
 interface SenderConfig {
   url: string;
-  signingSecret: string;
   maxSockets: number;
 }
 interface ToSender {
-  id: number;
+  id: string;
   raw: string;
+  headers: Record<string, string>;
 }
-type FromSender = { id: number; timeOrigin: number; result: SendResult } | { id: number; error: string };
+type FromSender = { id: string; timeOrigin: number; result: SendResult } | { id: string; error: string };
 
 /** The sending thread (see workerFromSource: it may use nothing from outside itself). */
 function senderThreadMain(): void {
   const http: typeof import('node:http') = require('node:http');
-  const { createHmac }: typeof import('node:crypto') = require('node:crypto');
   const { parentPort, workerData }: typeof import('node:worker_threads') = require('node:worker_threads');
   const { performance: perf }: typeof import('node:perf_hooks') = require('node:perf_hooks');
   const config = workerData as SenderConfig;
   const target = new URL(config.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: config.maxSockets });
 
-  const postOnce = (raw: string, sentAt: number, retried: boolean): Promise<SendResult> => {
-    const ts = Math.floor(Date.now() / 1000);
-    const headers = {
-      'x-slack-signature': `v0=${createHmac('sha256', config.signingSecret).update(`v0:${ts}:${raw}`).digest('hex')}`,
-      'x-slack-request-timestamp': String(ts),
-      'content-type': 'application/x-www-form-urlencoded',
-      'content-length': String(Buffer.byteLength(raw)),
-    };
+  const postOnce = ({ raw, headers }: ToSender, sentAt: number, retried: boolean): Promise<SendResult> => {
     return new Promise((resolve, reject) => {
       let writtenAt = NaN;
       let newConnection = false;
@@ -255,15 +246,15 @@ function senderThreadMain(): void {
     });
   };
 
-  const post = async (raw: string): Promise<SendResult> => {
+  const post = async (command: ToSender): Promise<SendResult> => {
     const sentAt = perf.now();
     try {
-      return await postOnce(raw, sentAt, false);
+      return await postOnce(command, sentAt, false);
     } catch (err) {
       // A keep-alive socket the server closed just as it was reused (see Node's docs on
       // request.reusedSocket): the request never reached the bot, so send it again, timed from the first try.
       if (!(err as { staleSocket?: boolean }).staleSocket) throw err;
-      return postOnce(raw, sentAt, true);
+      return postOnce(command, sentAt, true);
     }
   };
 
@@ -276,7 +267,7 @@ function senderThreadMain(): void {
     const next = queue.shift();
     if (!next) return;
     if (queue.length > 0) setImmediate(sendNext);
-    post(next.raw).then(
+    post(next).then(
       (result) => parentPort!.postMessage({ id: next.id, timeOrigin: perf.timeOrigin, result } satisfies FromSender),
       (err: Error) => parentPort!.postMessage({ id: next.id, error: err.message } satisfies FromSender),
     );

@@ -1,6 +1,5 @@
 // The bot as a process, the way it is run: src/main.ts (what `npm start` runs from dist/ and
 // `npm run dev` under tsx) configured by environment variables, on the test hub and the fake Slack.
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,6 +8,7 @@ import { MAIN_THREAD_NICE } from '../../src/thread-priority';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-api';
 import { BOT_TOKEN, botIdentity, GROUPS, PEOPLE, SIGNING_SECRET, testPolicy, tokenIn } from '../support/bot';
 import { createNamespace, hubRequest, uniqueName } from '../support/hub';
+import { runWatched, type Watched } from '../support/process';
 import { postSigned, slashCommandBody } from '../support/slack-requests';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -16,11 +16,10 @@ const REPO = path.resolve(__dirname, '../..');
 jest.setTimeout(60_000);
 
 let slack: FakeSlack;
-let child: ChildProcess | undefined;
-let output = '';
+let bot: Watched | undefined;
 
 afterAll(async () => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
+  bot?.kill('SIGKILL');
   await slack?.stop();
 });
 
@@ -38,7 +37,7 @@ test('configured by its environment, it serves a command, runs its main thread b
   const policyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'entry-policy-')), 'policy.yaml');
   fs.writeFileSync(policyFile, stringify(testPolicy(prefix)));
 
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  bot = runWatched(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: REPO,
     env: {
       PATH: process.env.PATH,
@@ -52,16 +51,11 @@ test('configured by its environment, it serves a command, runs its main thread b
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
 
-  const started = await slack.waitFor(() => /"msg":"karpor-token-bot started"/.test(output) && JSON.parse(output.split('\n').find((l) => l.includes('karpor-token-bot started'))!), 30_000).catch(() => {
-    throw new Error(`the bot did not start; it printed:\n${output}`);
-  });
-  const pid = child.pid!;
+  const [startedLine] = await bot.waitFor(/^.*"msg":"karpor-token-bot started".*$/m, 30_000);
+  const started = JSON.parse(startedLine) as { port: number };
+  const pid = bot.pid;
   const threads = fs.readdirSync(`/proc/${pid}/task`).map(Number);
   expect(niceOf(pid, pid)).toBe(MAIN_THREAD_NICE);
   // The ack thread, and the others started before the main thread lowered itself, kept theirs.
@@ -76,8 +70,8 @@ test('configured by its environment, it serves a command, runs its main thread b
   expect(claims.sub).toBe(`system:serviceaccount:${namespace}:${prefix}-guest`);
   expect(await hubRequest(token, 'GET', '/api')).toBe(200);
 
-  child.kill('SIGTERM');
-  expect(await exited).toBe(0);
-  expect(output).toContain('"msg":"stopping"');
-  expect(output).not.toContain(token);
+  bot.kill('SIGTERM');
+  expect(await bot.exited).toBe(0);
+  expect(bot.output()).toContain('"msg":"stopping"');
+  expect(bot.output()).not.toContain(token);
 });
