@@ -18,13 +18,12 @@ import { auditTo, slackLogger, type Log } from './log';
 import { Metrics } from './metrics';
 import * as grantButtons from './slack/actions/grant-buttons';
 import * as requestButtons from './slack/actions/request-buttons';
-import { AckThread, type AckedCommand } from './slack/ack-thread';
 import { SlackApprovalCards } from './slack/approval-cards';
 import * as karporToken from './slack/commands/karpor-token';
 import { SlackDirectory } from './slack/directory';
 import { instrumentSlack } from './slack/instrument';
 import { SlackNotifier } from './slack/notifier';
-import { createReceiver } from './slack/receiver';
+import { createReceiver, MAX_CONNECTIONS, SERVER_OPTIONS } from './slack/receiver';
 import { replayGuard } from './slack/replay-guard';
 import { slackFetch } from './slack/transport';
 import { dmReply } from './slack/reply';
@@ -58,9 +57,6 @@ const DEFAULT_INTERVALS = {
  */
 const COMMANDS_AT_ONCE = 8;
 
-/** Marks a command the ack thread has answered (in Bolt's context). */
-const ACKNOWLEDGED = 'acknowledgedByAckThread';
-
 const RBAC_OFF =
   'The Karpor hub has RBAC turned off (EnableRBAC=false): it accepts any token, so the tokens this bot issues protect nothing. Turn RBAC on in Karpor (Helm: server.enableRbac=true).';
 
@@ -81,8 +77,6 @@ export class Bot {
   /** Socket Mode only: whether the connection to Slack is up. */
   private socketUp = true;
   private stopping = false;
-  /** HTTP mode only: the thread that owns the public port and acknowledges commands. */
-  private ackThread?: AckThread;
 
   constructor(private readonly opts: BotOptions) {
     const { settings, policy, log } = opts;
@@ -114,10 +108,8 @@ export class Bot {
     });
     // A replayed or retried delivery is acknowledged and dropped before it can do anything.
     this.app.use(replayGuard({ onDuplicate: (info) => log.info(info, 'duplicate delivery dropped') }));
-    // Work in flight is finished before the process exits; nothing new starts once stopping. (A
-    // command the ack thread has answered is in flight from the moment it arrives.)
-    this.app.use(async ({ context, next }) => {
-      if (context[ACKNOWLEDGED]) return next();
+    // Work in flight is finished before the process exits; nothing new starts once stopping.
+    this.app.use(async ({ next }) => {
       if (this.stopping) return;
       await this.inFlight.run(next);
     });
@@ -174,31 +166,20 @@ export class Bot {
   async start(): Promise<number> {
     await this.app.init();
     await this.directory.start();
-    const port = this.opts.settings.slack.mode === 'socket' ? await this.startSocketMode() : await this.startHttp();
+    const port = await (this.opts.settings.slack.mode === 'socket' ? this.startSocketMode() : this.startHttp()).catch((err: unknown) => {
+      this.directory.stop();
+      throw err;
+    });
     this.every(this.intervals.housekeepingMs, () => this.houseKeep());
     this.every(this.intervals.serverConfigsMs, () => this.checkHubRbac());
     return port;
   }
 
-  /** Bolt's receiver serves on loopback, behind the ack thread that owns the public port. */
   private async startHttp(): Promise<number> {
-    const { port, host, slack } = this.opts.settings;
-    const bolt = (await this.app.start({ port: 0, host: '127.0.0.1' })) as Server;
-    try {
-      this.ackThread = await AckThread.start({
-        port,
-        ...(host && { host }),
-        internalPort: (bolt.address() as AddressInfo).port,
-        signingSecret: slack.signingSecret!,
-        onCommand: (command) => this.acknowledged(command),
-        onWarning: (message) => this.log.warn(message),
-        onFailure: (message) => this.log.error({ alert: true }, message),
-      });
-      return this.ackThread.port;
-    } catch (err) {
-      await this.app.stop();
-      throw err;
-    }
+    const { port, host } = this.opts.settings;
+    const server = (await this.app.start(host ? { port, host } : { port }, SERVER_OPTIONS)) as Server;
+    server.maxConnections = MAX_CONNECTIONS;
+    return (server.address() as AddressInfo).port;
   }
 
   private async startSocketMode(): Promise<number> {
@@ -213,17 +194,9 @@ export class Bot {
     return typeof address === 'object' && address ? address.port : port;
   }
 
-  /** A command the ack thread has acknowledged: Bolt's listeners take it from there (their ack does nothing). */
-  private acknowledged(command: AckedCommand): void {
-    this.inFlight
-      .run(() => this.app.processEvent({ ...command, ack: async () => undefined, customProperties: { [ACKNOWLEDGED]: true } }))
-      .catch((err: unknown) => this.log.error({ err }, 'command failed after its ack'));
-  }
-
   /** Stops taking new work, lets what is in flight finish (bounded), then closes. */
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.ackThread?.handOver();
     for (const timer of this.timers) clearInterval(timer);
     this.directory.stop();
     const drained = await this.inFlight.drain(this.intervals.drainMs);
@@ -231,7 +204,6 @@ export class Bot {
     // Bolt's stop() only starts closing a Socket Mode connection; wait until it is closed (the client bounds that).
     const client = socketModeOf(this.app)?.client;
     const closed = client && new Promise<void>((resolve) => void client.once('disconnected', () => resolve()));
-    await this.ackThread?.stop();
     await this.app.stop();
     await closed;
   }

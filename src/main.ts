@@ -3,7 +3,6 @@ import { Bot } from './bot';
 import { ConfigError, loadSettings } from './config/env';
 import { loadPolicy } from './config/policy-file';
 import { createLog, scrub } from './log';
-import { yieldToAckThread } from './thread-priority';
 
 async function main(): Promise<void> {
   let settings;
@@ -19,7 +18,6 @@ async function main(): Promise<void> {
   const log = createLog(settings.logLevel);
   const bot = new Bot({ settings, policy, log });
   const port = await bot.start();
-  if (settings.slack.mode === 'http') yieldToAckThread(log);
   log.info({ port, mode: settings.slack.mode, namespace: settings.hub.namespace, roles: policy.roles.map((r) => r.alias) }, 'karpor-token-bot started');
   let stopping = false;
   const stop = (signal: string) => {

@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { FakeSlack, RecordedMessage, RecordedResponse } from '../../test/fakes/slack-api';
-import { workerFromSource } from '../../src/worker-source';
+import { workerFromSource } from './worker-source';
 import { signRequest, slashCommandBody } from '../../test/support/slack-requests';
 
 export interface PoolResult<T> {

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
 import { HTTPModuleFunctions, HTTPReceiver, isRawBodyError, type CustomRoute, type Logger } from '@slack/bolt';
 
 /** Slack's own requests are a few KB (a modal submission with every block stays well under this). */
@@ -6,42 +6,80 @@ export const BODY_LIMIT = 1024 * 1024;
 export const EVENTS_PATH = '/slack/events';
 /** How far a request's timestamp may be from now, either way (Bolt checks only the past). */
 export const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
+/**
+ * The public server's limits. An idle keep-alive connection stays open longer than the idle
+ * timeout of the proxies that put the bot on the internet (60 s for ingress-nginx and AWS load
+ * balancers), so that they close it first: a proxy that sends a command on a connection the bot
+ * is just closing gets an error, and Slack shows the person a failure (Node's default is 5 s).
+ * A slow client gets seconds, not Node's 300, to send its request, and the connections are capped,
+ * so that nobody can hold the bot's buffers open.
+ */
+export const IDLE_CONNECTION_MS = 65_000;
+export const SERVER_OPTIONS: ServerOptions = {
+  keepAliveTimeout: IDLE_CONNECTION_MS,
+  headersTimeout: 10_000,
+  requestTimeout: 20_000,
+  connectionsCheckingInterval: 2_000,
+};
+export const MAX_CONNECTIONS = 1_000;
+/** A body over the limit is read and dropped up to this much before the connection is closed on it. */
+const DRAIN_LIMIT = 8 * BODY_LIMIT;
 
 /**
- * Bolt's HTTP receiver with the body read (and bounded) first. Bolt 5.1 throws outside any
- * handler when a signed body parses to `null` (`payload=null`): the request would never be
- * answered and the rejection would end the process; other non-objects are left unanswered for
- * 3 s. Such bodies get 400 here instead; everything else, signature checks included, is Bolt's
- * own handling of the already-read body.
+ * Bolt's HTTP receiver, acknowledging as Bolt does (the listener's `ack()` answers the request),
+ * with two checks in front of it for slash commands, clicks and forms:
+ * - a timestamp dated more than 5 minutes ahead is refused (Bolt refuses only stale ones; a
+ *   request signed ahead of time could otherwise outlive the replay window);
+ * - the body is read (bounded) and its signature checked with Bolt's own function, and only then
+ *   parsed: a signed body that is not an object (`payload=null`) gets 400, where Bolt 5.1 would
+ *   throw outside any handler (an unhandled rejection) or leave the request unanswered.
+ * Everything else is Bolt's own handling of the already-read body.
  */
 export function createReceiver(opts: { signingSecret: string; customRoutes: CustomRoute[]; logger: Logger }): HTTPReceiver {
+  const { signingSecret, logger } = opts;
   const receiver = new HTTPReceiver({ ...opts, bodyLimit: BODY_LIMIT });
   const bolt = receiver.requestListener;
   receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://localhost').pathname !== EVENTS_PATH) return bolt(req, res);
-    // Bolt refuses timestamps older than 5 minutes but not ones from the future, which a
-    // captured request signed ahead of time could use to outlive the replay window.
     const timestamp = Number(req.headers['x-slack-request-timestamp']);
     if (timestamp > Date.now() / 1000 + MAX_CLOCK_SKEW_SECONDS) return void res.writeHead(401).end();
-    void HTTPModuleFunctions.bufferIncomingMessage(req, BODY_LIMIT).then(
-      (buffered) => {
-        let parsed: unknown;
-        try {
-          parsed = HTTPModuleFunctions.parseHTTPRequestBody(buffered);
-        } catch {
-          // Malformed: Bolt answers it (401 when unsigned, else 400).
-          return bolt(buffered, res);
-        }
-        // Slack only ever sends an object; anything else would not even be answered by Bolt.
-        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return void res.writeHead(400).end();
-        bolt(buffered, res);
-      },
+    void HTTPModuleFunctions.parseAndVerifyHTTPRequest({ signingSecret, bodyLimit: BODY_LIMIT }, req).then(
+      (verified) => (isObjectBody(verified) ? bolt(verified, res) : void res.writeHead(400).end()),
       (err: unknown) => {
-        const tooLarge = isRawBodyError(err) && (err as { statusCode?: number }).statusCode === 413;
-        if (tooLarge) opts.logger.warn(`request body over ${BODY_LIMIT} bytes refused`);
-        res.writeHead(tooLarge ? 413 : 400, { connection: 'close' }).end();
+        if (!isRawBodyError(err)) return bolt(req, res); // read, but not signed: Bolt answers 401
+        if ((err as { statusCode?: number }).statusCode !== 413) return void res.writeHead(400, { connection: 'close' }).end();
+        logger.warn(`request body over ${BODY_LIMIT} bytes refused`);
+        refuseWhenRead(req, res);
       },
     );
   };
   return receiver;
+}
+
+/** Whether a verified body parses to an object (malformed bodies are left to Bolt, which answers 400). */
+function isObjectBody(verified: Parameters<typeof HTTPModuleFunctions.parseHTTPRequestBody>[0]): boolean {
+  let parsed: unknown;
+  try {
+    parsed = HTTPModuleFunctions.parseHTTPRequestBody(verified);
+  } catch {
+    return true;
+  }
+  return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed);
+}
+
+/**
+ * Answers 413 once the body has arrived: refusing while the client is still sending would reset
+ * the connection under the answer. Past a bound, the connection is closed on it.
+ */
+function refuseWhenRead(req: IncomingMessage, res: ServerResponse): void {
+  let size = 0;
+  const refuse = (close: boolean) => res.headersSent || res.writeHead(413, close ? { connection: 'close' } : {}).end();
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= DRAIN_LIMIT) return;
+    req.pause();
+    refuse(true);
+  });
+  req.on('end', () => refuse(false));
+  req.resume();
 }

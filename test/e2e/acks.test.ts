@@ -1,9 +1,9 @@
-// A slash command's ack does not wait for the bot's main thread: with that thread busy (here,
-// blocked outright), the command is still acknowledged within Slack's 3 seconds and then served.
+// The public port as Slack and the proxies in front of the bot meet it: a command acknowledged
+// right before a stop is still served, idle connections outlive the proxies' own timeouts, slow
+// clients are cut off in seconds, and a port in use fails the start.
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { Worker } from 'node:worker_threads';
-import { AckThread, IDLE_CONNECTION_MS } from '../../src/slack/ack-thread';
+import { IDLE_CONNECTION_MS } from '../../src/slack/receiver';
 import { PEOPLE, SIGNING_SECRET, startTestBot, tokenIn, type TestBot } from '../support/bot';
 import { signRequest, slashCommandBody } from '../support/slack-requests';
 import { answerTo, expectNoTokenLeaks, say } from '../faults/helpers';
@@ -20,77 +20,15 @@ afterAll(async () => {
   await t.stop();
 });
 
-/**
- * Slack's side, on a thread of its own: sends one signed request when told to go (right before
- * this thread blocks) and reports how long the answer took.
- */
-async function clientThread(url: string, body: string, signed = body): Promise<{ go(): void; answered: Promise<{ status: number; ms: number }> }> {
-  const headers = { ...signRequest(SIGNING_SECRET, signed), 'content-length': String(Buffer.byteLength(body)) };
-  const client = new Worker(
-    `const http = require('node:http');
-     const { parentPort, workerData } = require('node:worker_threads');
-     parentPort.once('message', () => {
-       const started = process.hrtime.bigint();
-       const req = http.request(workerData.url, { method: 'POST', headers: workerData.headers, agent: false }, (res) => {
-         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-         res.resume();
-         res.on('end', () => parentPort.postMessage({ kind: 'answered', status: res.statusCode, ms }));
-       });
-       req.on('error', (err) => parentPort.postMessage({ kind: 'failed', message: err.message }));
-       req.end(workerData.body);
-     });
-     parentPort.postMessage({ kind: 'ready' });`,
-    { eval: true, workerData: { url, headers, body } },
-  );
-  const next = (kind: string) =>
-    new Promise<any>((resolve, reject) => {
-      client.on('message', (m: { kind: string; message?: string }) => (m.kind === kind ? resolve(m) : m.kind === 'failed' && reject(new Error(m.message))));
-      client.on('error', reject);
-    });
-  const answered = next('answered').finally(() => void client.terminate());
-  await next('ready');
-  return { go: () => client.postMessage('go'), answered };
-}
-
-/** Keeps this thread, the bot's event loop included, from doing anything else. */
-function blockFor(ms: number): void {
-  const until = Date.now() + ms;
-  while (Date.now() < until);
-}
-
-test('a command is acknowledged while the main thread is blocked, then served', async () => {
-  const responseUrl = t.slack.responseUrl(`blocked-${Date.now()}`);
-  const body = slashCommandBody({ userId: PEOPLE.engineer, text: 'guest', responseUrl });
-  const client = await clientThread(t.url, body);
-  client.go();
-  blockFor(2_000);
-  const ack = await client.answered;
-  expect(ack.status).toBe(200);
-  expect(ack.ms).toBeLessThan(1_000);
-  expect(await answerTo(t, responseUrl)).toMatch(/token is in your DM/);
-  expect(t.slack.messages.filter((m) => m.method === 'chat.postEphemeral' && m.user === PEOPLE.engineer && tokenIn(m))).toHaveLength(1);
-});
-
-test('a request that is not a signed slash command is still answered by the main thread', async () => {
-  const body = slashCommandBody({ userId: PEOPLE.engineer, text: 'guest', responseUrl: t.slack.responseUrl(`forged-${Date.now()}`) });
-  const forged = await clientThread(t.url, body.replace('guest', 'admin'), body);
-  forged.go();
-  blockFor(1_000);
-  const answer = await forged.answered;
-  // The signature no longer matches: the main thread's receiver refuses it, once it can run.
-  expect(answer.status).toBe(401);
-  expect(answer.ms).toBeGreaterThanOrEqual(900);
-});
-
 test('a port already in use fails the start, naming the port', async () => {
   const taken = net.createServer();
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
   const port = (taken.address() as net.AddressInfo).port;
-  const failures: string[] = [];
-  const started = AckThread.start({ port, host: '127.0.0.1', internalPort: 1, signingSecret: SIGNING_SECRET, onCommand: () => undefined, onWarning: () => undefined, onFailure: (m) => void failures.push(m) });
-  await expect(started).rejects.toThrow(new RegExp(`cannot listen on port ${port}: .*EADDRINUSE`));
-  expect(failures).toEqual([]);
-  taken.close();
+  try {
+    await expect(startTestBot({ namespace: t.namespace, port, slack: t.slack })).rejects.toThrow(new RegExp(`EADDRINUSE.*:${port}`));
+  } finally {
+    taken.close();
+  }
 });
 
 test('a command acknowledged right before stop() is still served before the bot stops', async () => {
@@ -125,3 +63,17 @@ test('an idle keep-alive connection is kept past Node\'s 5 s, for the proxies in
     agent.destroy();
   }
 });
+
+test('a client that never finishes its request headers is cut off in seconds, not Node\'s 300', async () => {
+  const { port } = new URL(t.url);
+  const socket = net.connect(Number(port), '127.0.0.1');
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  socket.write('POST /slack/events HTTP/1.1\r\nHost: bot\r\ncontent-type: application/x-www-form-urlencoded\r\n');
+  let answer = '';
+  socket.on('data', (chunk: Buffer) => void (answer += chunk.toString('latin1')));
+  socket.on('error', () => undefined);
+  const started = Date.now();
+  await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  expect(Date.now() - started).toBeLessThan(30_000);
+  expect(answer).toMatch(/^HTTP\/1\.1 408/);
+}, 40_000);

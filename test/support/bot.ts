@@ -98,6 +98,8 @@ export interface TestBotOptions {
   intervals?: BotOptions['intervals'];
   /** Web API retries (off unless given), for tests of Slack's rate limits and errors. */
   slackRetries?: BotOptions['slackRetries'];
+  /** The port to listen on (0, any free one, unless given). */
+  port?: number;
   /** 'socket': Socket Mode with the app-level token, against a fake Socket Mode endpoint. Default 'http'. */
   mode?: 'http' | 'socket';
 }
@@ -121,7 +123,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
       : { botToken: BOT_TOKEN, mode: 'http', signingSecret: SIGNING_SECRET, apiUrl: slack.url },
     hub: { source: { kind: 'kubeconfig', path: kubeconfig }, namespace, timeoutMs: opts.timeoutMs ?? 10_000 },
     policyFile: '(inline)',
-    port: 0,
+    port: opts.port ?? 0,
     host: '127.0.0.1',
     logLevel: 'debug',
   };
