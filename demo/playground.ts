@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { Bot } from '../src/bot';
+import { compose, type KarporTokenBot } from '../src/compose';
 import type { Settings } from '../src/config/env';
 import { policyFrom } from '../src/config/policy-file';
 import { createLog } from '../src/log';
@@ -43,7 +43,7 @@ export interface Playground {
   namespace: string;
   /** Whether this playground started the hub (and stops it). */
   ownsHub: boolean;
-  bot: Bot;
+  bot: KarporTokenBot;
   slack: FakeSlack;
   workspace: Workspace;
   stop(): Promise<void>;
@@ -150,7 +150,7 @@ export async function startPlayground(opts: PlaygroundOptions = {}): Promise<Pla
     };
     const onLog = opts.onLog ?? (() => undefined);
     const log = createLog(settings.logLevel, { write: (line: string) => void onLog(line) });
-    const bot = new Bot({ settings, policy: policyFrom(policyInput), log });
+    const bot = compose(settings, policyFrom(policyInput), log);
     const botPort = await bot.start();
     cleanups.push(() => bot.stop());
     botEventsUrl = `http://127.0.0.1:${botPort}/slack/events`;

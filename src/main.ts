@@ -1,5 +1,5 @@
 import 'dotenv/config';
-import { Bot } from './bot';
+import { compose } from './compose';
 import { ConfigError, loadSettings } from './config/env';
 import { loadPolicy } from './config/policy-file';
 import { createLog, scrub } from './log';
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = createLog(settings.logLevel);
-  const bot = new Bot({ settings, policy, log });
+  const bot = compose(settings, policy, log);
   const port = await bot.start();
   log.info({ port, mode: settings.slack.mode, namespace: settings.hub.namespace, roles: policy.roles.map((r) => r.alias) }, 'karpor-token-bot started');
   let stopping = false;

@@ -4,27 +4,24 @@ import type { Clock, Notifier, TokenDelivery } from '../domain/ports';
 import type { AccessRequest } from '../domain/request';
 import { expiryReminder, grantCard, tokenMessage, type SlackMessage } from './messages/token';
 import type { Grant } from '../domain/grant';
+import type { DmChannels } from './dm-channels';
 
-/**
- * The Notifier port over the Slack Web API. DM channel IDs never change for a person, so they are
- * remembered: delivering a token then costs two Web API calls.
- */
+/** The Notifier port over the Slack Web API (with the DM channel known, a token costs two calls). */
 export class SlackNotifier implements Notifier {
-  private readonly dms = new Map<string, string>();
-
   constructor(
     private readonly client: WebClient,
     private readonly clock: Clock,
+    private readonly dms: DmChannels,
     private readonly cards: ApprovalCards,
   ) {}
 
   async reachable(userId: string): Promise<void> {
-    await this.dm(userId);
+    await this.dms.of(userId);
   }
 
   async deliverToken(delivery: TokenDelivery): Promise<void> {
     const userId = delivery.grant.userId;
-    const channel = await this.dm(userId);
+    const channel = await this.dms.of(userId);
     const now = this.clock.now();
     try {
       await this.client.chat.postEphemeral({ channel, user: userId, ...tokenMessage(delivery, now) });
@@ -48,7 +45,7 @@ export class SlackNotifier implements Notifier {
 
   /** A lasting message in the person's DM with the bot. */
   async postToDm(userId: string, message: SlackMessage | { text: string }): Promise<void> {
-    await this.client.chat.postMessage({ channel: await this.dm(userId), ...message });
+    await this.client.chat.postMessage({ channel: await this.dms.of(userId), ...message });
   }
 
   postApprovalCards(request: AccessRequest, approvers: string[]): Promise<AccessRequest['cards']> {
@@ -57,23 +54,6 @@ export class SlackNotifier implements Notifier {
 
   updateApprovalCards(request: AccessRequest): Promise<void> {
     return this.cards.update(request);
-  }
-
-  async dm(userId: string): Promise<string> {
-    const known = this.dms.get(userId);
-    if (known) return known;
-    try {
-      const answer = await this.client.conversations.open({ users: userId });
-      const id = answer.channel?.id;
-      if (!id) throw new Error('conversations.open gave no channel');
-      this.dms.set(userId, id);
-      return id;
-    } catch (err) {
-      throw new DeliveryError(
-        `conversations.open for ${userId} failed: ${slackError(err)}`,
-        'I could not open a DM with you, so nothing was issued. Make sure you can message the Karpor token app, then try again.',
-      );
-    }
   }
 }
 

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTTPModuleFunctions, HTTPReceiver, isRawBodyError, type CustomRoute, type Logger } from '@slack/bolt';
 
 /** Slack's own requests are a few KB (a modal submission with every block stays well under this). */
@@ -6,22 +6,6 @@ export const BODY_LIMIT = 1024 * 1024;
 export const EVENTS_PATH = '/slack/events';
 /** How far a request's timestamp may be from now, either way (Bolt checks only the past). */
 export const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
-/**
- * The public server's limits. An idle keep-alive connection stays open longer than the idle
- * timeout of the proxies that put the bot on the internet (60 s for ingress-nginx and AWS load
- * balancers), so that they close it first: a proxy that sends a command on a connection the bot
- * is just closing gets an error, and Slack shows the person a failure (Node's default is 5 s).
- * A slow client gets seconds, not Node's 300, to send its request, and the connections are capped,
- * so that nobody can hold the bot's buffers open.
- */
-export const IDLE_CONNECTION_MS = 65_000;
-export const SERVER_OPTIONS: ServerOptions = {
-  keepAliveTimeout: IDLE_CONNECTION_MS,
-  headersTimeout: 10_000,
-  requestTimeout: 20_000,
-  connectionsCheckingInterval: 2_000,
-};
-export const MAX_CONNECTIONS = 1_000;
 /** A body over the limit is read and dropped up to this much before the connection is closed on it. */
 const DRAIN_LIMIT = 8 * BODY_LIMIT;
 

@@ -1,6 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { SocketModeReceiverOptions } from '@slack/bolt';
 import { httpCall } from '../net/http-call';
+
+/** How the bot's Slack clients reach Slack: the Web API and `response_url` calls, and the Socket Mode WebSocket. */
+export interface SlackTransport {
+  fetch: typeof fetch;
+  dispatcher?: SocketModeReceiverOptions['dispatcher'];
+}
 
 /**
  * The `fetch` the Web API client and Bolt's `respond` call Slack with (both take one as an option),
@@ -10,6 +17,10 @@ import { httpCall } from '../net/http-call';
  * than text (file uploads, which the bot does not make) go to the global fetch. Every call ends
  * after `timeoutMs`, also one without a signal of its own (Bolt's `respond` passes none).
  */
+export function slackTransport(): SlackTransport {
+  return { fetch: slackFetch() };
+}
+
 export function slackFetch(opts: { maxSockets?: number; timeoutMs?: number } = {}): typeof fetch {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const agents = {

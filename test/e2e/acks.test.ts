@@ -3,7 +3,7 @@
 // clients are cut off in seconds, and a port in use fails the start.
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { IDLE_CONNECTION_MS } from '../../src/slack/receiver';
+import { IDLE_CONNECTION_MS } from '../../src/ingress/http';
 import { PEOPLE, SIGNING_SECRET, startTestBot, tokenIn, type TestBot } from '../support/bot';
 import { signRequest, slashCommandBody } from '../support/slack-requests';
 import { answerTo, expectNoTokenLeaks, say } from '../faults/helpers';

@@ -171,7 +171,7 @@ test('a second replica completes a request the first created; a restarted bot ex
     const overdue = await openRequest(a);
     clock.advance(31 * 60_000);
     try {
-      await b.bot.houseKeep();
+      await b.bot.housekeeping.run();
     } finally {
       clock.advance(-31 * 60_000);
     }

@@ -118,8 +118,8 @@ test('a reminder goes out once before the end; "Extend" asks again through the p
   const { grantId } = await grantFor(t, PEOPLE.engineer, 'guest 20m');
   clock.advance(10 * 60_000);
   try {
-    await t.bot.houseKeep();
-    await t.bot.houseKeep();
+    await t.bot.housekeeping.run();
+    await t.bot.housekeeping.run();
     const reminders = t.slack.messages.filter((m) => m.channel === `D${PEOPLE.engineer}` && buttonValue(m, 'grant_extend') === grantId);
     expect(reminders).toHaveLength(1);
     expect(reminders[0]!.text).toMatch(/ends in (9|10)m/);
@@ -127,7 +127,7 @@ test('a reminder goes out once before the end; "Extend" asks again through the p
     expect(await click(t, PEOPLE.engineer, 'grant_extend', grantId)).toMatch(/token is in your DM/);
     issued.push(tokenIn(t.slack.messages.find((m) => tokenIn(m))!)!);
     clock.advance(11 * 60_000);
-    await t.bot.houseKeep();
+    await t.bot.housekeeping.run();
     expect((await grantSecrets(t.namespace)).some((s) => s.metadata?.name === `karpor-grant-${grantId}`)).toBe(false);
   } finally {
     clock.advance(-21 * 60_000);

@@ -97,7 +97,7 @@ describe('a hub with RBAC turned off', () => {
   });
 
   test('is logged loudly, shown in help and exported as a metric', async () => {
-    expect(await off.bot.checkHubRbac()).toBe(false);
+    expect(await off.bot.rbac.check()).toBe(false);
     expect(off.logs.some((l) => /"level":"error"/.test(l) && /"alert":true/.test(l) && /RBAC turned off/.test(l))).toBe(true);
     const sent = await off.command(PEOPLE.engineer, 'help');
     const id = sent.responseUrl.split('/').pop();
@@ -105,7 +105,7 @@ describe('a hub with RBAC turned off', () => {
     expect(String(res.body.text)).toMatch(/^:warning: The Karpor hub has RBAC turned off/);
     expect(series((await get(off.url.replace('/slack/events', ''), '/metrics')).body, 'karpor_hub_rbac_enabled')).toBe(0);
     proxy.serverConfigs = { data: { EnableRBAC: true } };
-    expect(await off.bot.checkHubRbac()).toBe(true);
+    expect(await off.bot.rbac.check()).toBe(true);
   });
 });
 

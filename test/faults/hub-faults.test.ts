@@ -125,10 +125,10 @@ test('housekeeping also removes a half-made grant once the hub is back', async (
   proxy.fault = (method, path) => (method === 'POST' && path.endsWith('/token') ? { status: 503 } : method === 'DELETE' ? { status: 503 } : undefined);
   expect(await say(b, PEOPLE.engineer, 'guest')).toMatch(UNAVAILABLE);
   expect(await ownGrants(b)).toHaveLength(1);
-  await b.bot.houseKeep();
+  await b.bot.housekeeping.run();
   expect(await ownGrants(b)).toHaveLength(1);
   proxy.fault = undefined;
-  await b.bot.houseKeep();
+  await b.bot.housekeeping.run();
   expect(await ownGrants(b)).toEqual([]);
 });
 

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { Bot, type BotOptions } from '../../src/bot';
+import { compose, type ComposeOptions, type KarporTokenBot } from '../../src/compose';
 import type { Settings } from '../../src/config/env';
 import { policyFrom, type PolicyInput } from '../../src/config/policy-file';
 import type { Clock } from '../../src/domain/ports';
@@ -70,7 +70,7 @@ export function testPolicy(prefix: string, overrides: Partial<PolicyInput> = {})
 }
 
 export interface TestBot {
-  bot: Bot;
+  bot: KarporTokenBot;
   url: string;
   slack: FakeSlack;
   /** In socket mode: the endpoint the bot is connected to; command() and interact() go through it. */
@@ -95,9 +95,9 @@ export interface TestBotOptions {
   prefix?: string;
   /** Reach the hub through this URL (a fault-injecting proxy) instead of directly. */
   hubServer?: string;
-  intervals?: BotOptions['intervals'];
+  intervals?: ComposeOptions['intervals'];
   /** Web API retries (off unless given), for tests of Slack's rate limits and errors. */
-  slackRetries?: BotOptions['slackRetries'];
+  slackRetries?: ComposeOptions['slackRetries'];
   /** The port to listen on (0, any free one, unless given). */
   port?: number;
   /** 'socket': Socket Mode with the app-level token, against a fake Socket Mode endpoint. Default 'http'. */
@@ -127,10 +127,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
     host: '127.0.0.1',
     logLevel: 'debug',
   };
-  const bot = new Bot({
-    settings,
-    policy: policyFrom(opts.policy ?? testPolicy(prefix)),
-    log,
+  const bot = compose(settings, policyFrom(opts.policy ?? testPolicy(prefix)), log, {
     slackRetries: opts.slackRetries ?? { retries: 0 },
     ...(opts.clock && { clock: opts.clock }),
     intervals: { housekeepingMs: 3_600_000, serverConfigsMs: 3_600_000, ...opts.intervals },

@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import { App } from '@slack/bolt';
+import type { RetryOptions } from '@slack/web-api';
+import type { Settings } from './config/env';
+import { AccessService } from './domain/access-service';
+import { Approvals } from './domain/approvals';
+import { newId } from './domain/grant';
+import type { Policy } from './domain/policy';
+import { systemClock, type AuditEvent, type Clock } from './domain/ports';
+import { healthRoutes, type Readiness } from './health';
+import { Housekeeping } from './housekeeping';
+import { HubConnection } from './hub/connection';
+import { KubeHub } from './hub/kube-hub';
+import { HubRequestStore } from './hub/requests';
+import { InFlight } from './in-flight';
+import { createIngress } from './ingress/ingress';
+import { auditTo, slackLogger, type Log } from './log';
+import { Metrics } from './metrics';
+import { RbacMonitor } from './rbac-monitor';
+import { Schedule } from './schedule';
+import * as grantButtons from './slack/actions/grant-buttons';
+import * as requestButtons from './slack/actions/request-buttons';
+import { SlackApprovalCards } from './slack/approval-cards';
+import * as karporToken from './slack/commands/karpor-token';
+import { SlackDirectory } from './slack/directory';
+import { DmChannels } from './slack/dm-channels';
+import { instrumentSlack } from './slack/instrument';
+import { SlackNotifier } from './slack/notifier';
+import { replayGuard } from './slack/replay-guard';
+import { dmReply } from './slack/reply';
+import { slackTransport } from './slack/transport';
+import * as requestViews from './slack/views/request-views';
+import { WorkQueue } from './slack/work-queue';
+
+export interface ComposeOptions {
+  clock?: Clock;
+  /** Web API retries; tests turn them off. */
+  slackRetries?: RetryOptions;
+  /** Background work: membership refresh, expiry of grants and requests, reminders. */
+  intervals?: Partial<typeof DEFAULT_INTERVALS>;
+}
+
+const DEFAULT_INTERVALS = {
+  directoryMs: 60_000,
+  directoryStaleMs: 10 * 60_000,
+  housekeepingMs: 60_000,
+  reminderMs: 15 * 60_000,
+  serverConfigsMs: 5 * 60_000,
+  drainMs: 20_000,
+};
+
+/**
+ * Commands worked on at once; more wait their turn, already acknowledged. Enough to keep the CPU
+ * busy while calls to the hub and Slack are under way; more only lengthens each event-loop turn,
+ * so acks would wait (see README, Performance).
+ */
+const COMMANDS_AT_ONCE = 8;
+
+/** The bot, wired and ready to start. */
+export interface KarporTokenBot {
+  /** Starts serving; resolves to the HTTP port (Slack's requests in HTTP mode, health and metrics in both). */
+  start(): Promise<number>;
+  /** Stops taking new work, lets what is in flight finish (bounded), then closes. */
+  stop(): Promise<void>;
+  housekeeping: Housekeeping;
+  rbac: RbacMonitor;
+  ready(): Promise<Readiness>;
+}
+
+/** Wires the parts together; nothing here does any work of its own. */
+export function compose(settings: Settings, policy: Policy, log: Log, opts: ComposeOptions = {}): KarporTokenBot {
+  const clock = opts.clock ?? systemClock;
+  const intervals = { ...DEFAULT_INTERVALS, ...opts.intervals };
+  const metrics = new Metrics();
+  const logAudit = auditTo(log);
+  const audit = (event: AuditEvent) => {
+    logAudit(event);
+    metrics.audited(event);
+  };
+  const logger = slackLogger(log);
+  const transport = slackTransport();
+
+  const conn = new HubConnection(settings.hub.source, settings.hub.timeoutMs, (op, s, o) => metrics.hubCall(op, s, o));
+  const hub = new KubeHub(conn, settings.hub.namespace, policy.identity, clock, (detail) => log.error({ alert: true, ...detail }, 'hub binding conflict'));
+  const store = new HubRequestStore(conn, settings.hub.namespace);
+  const rbac = new RbacMonitor(conn, log, metrics);
+
+  let stopping = false;
+  const inFlight = new InFlight();
+  const ready = async (): Promise<Readiness> => {
+    const hubUp = await hub.grants({ userId: 'readiness-probe' }).then(
+      () => true,
+      () => false,
+    );
+    const checks = { hub: hubUp, slack: directory.ready && ingress.connected, accepting: !stopping };
+    return { ok: Object.values(checks).every(Boolean), checks };
+  };
+  const ingress = createIngress(settings, healthRoutes(ready, metrics), logger, transport);
+
+  const app = new App({
+    token: settings.slack.botToken,
+    logger,
+    receiver: ingress.receiver,
+    deferInitialization: true,
+    // Bolt's per-conversation state store, unused here, costs a lookup on every request.
+    convoStore: false,
+    clientOptions: {
+      ...(settings.slack.apiUrl && { slackApiUrl: settings.slack.apiUrl }),
+      retryConfig: opts.slackRetries ?? { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
+      timeout: 10_000,
+      fetch: transport.fetch,
+    },
+  });
+  // A replayed or retried delivery is acknowledged and dropped before it can do anything.
+  app.use(replayGuard({ onDuplicate: (info) => log.info(info, 'duplicate delivery dropped') }));
+  // Work in flight is finished before the process exits; nothing new starts once stopping.
+  app.use(async ({ next }) => {
+    if (stopping) return;
+    await inFlight.run(next);
+  });
+  const client = app.client;
+  instrumentSlack(client, (m, s, o) => metrics.slackCall(m, s, o));
+
+  const directory = new SlackDirectory(
+    client,
+    policy,
+    { refreshMs: intervals.directoryMs, staleLimitMs: intervals.directoryStaleMs, onLookup: (r) => metrics.membershipLookup(r) },
+    (err) => log.warn({ err }, 'user-group refresh failed'),
+  );
+  const dms = new DmChannels(client);
+  const cards = new SlackApprovalCards(client, clock, policy.approvalsChannel, (userId) => dms.of(userId), (err, what) => log.warn({ err }, what));
+  const notifier = new SlackNotifier(client, clock, dms, cards);
+  const newRef = () => newId(randomBytes, 8);
+  const service = new AccessService({
+    policy,
+    directory,
+    hub,
+    notifier,
+    clock,
+    audit,
+    newRef,
+    log,
+    hubWarning: () => rbac.warning(),
+    pendingRequests: (userId) => store.list({ requester: userId, state: 'pending' }),
+    ...(settings.dashboardUrl && { dashboardUrl: settings.dashboardUrl }),
+  });
+  const approvals = new Approvals({
+    policy,
+    directory,
+    store,
+    notifier,
+    service,
+    clock,
+    audit,
+    newId: () => newId(randomBytes),
+    instance: `${process.pid}-${newRef()}`,
+  });
+  const housekeeping = new Housekeeping({ hub, service, approvals, reminderMs: intervals.reminderMs, log });
+
+  const replyInDm = (userId: string) => dmReply((u, message) => notifier.postToDm(u, message), userId);
+  const deps = { service, approvals, client, replyInDm };
+  karporToken.register(app, { ...deps, queue: new WorkQueue(COMMANDS_AT_ONCE), observe: (result, seconds) => metrics.command(result, seconds) });
+  grantButtons.register(app, deps);
+  requestButtons.register(app, deps);
+  requestViews.register(app, deps);
+
+  const schedule = new Schedule();
+  return {
+    housekeeping,
+    rbac,
+    ready,
+    async start() {
+      await app.init();
+      await directory.start();
+      const port = await ingress.start().catch((err: unknown) => {
+        directory.stop();
+        throw err;
+      });
+      schedule.every(intervals.housekeepingMs, () => housekeeping.run());
+      schedule.every(intervals.serverConfigsMs, () => rbac.check());
+      return port;
+    },
+    async stop() {
+      stopping = true;
+      schedule.stop();
+      directory.stop();
+      const drained = await inFlight.drain(intervals.drainMs);
+      if (!drained) log.warn({ pending: inFlight.size }, 'stopped with work still in flight');
+      await ingress.stop();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import type { AccessService } from './domain/access-service';
+import type { Approvals } from './domain/approvals';
+import type { KubeHub } from './hub/kube-hub';
+import type { Log } from './log';
+
+/**
+ * The bot's periodic work: expired grants go (their tokens with them), people whose tokens are
+ * about to expire are reminded, overdue requests expire and approved ones are delivered.
+ */
+export class Housekeeping {
+  constructor(
+    private readonly deps: {
+      hub: Pick<KubeHub, 'deleteExpired'>;
+      service: Pick<AccessService, 'remindExpiring'>;
+      approvals: Pick<Approvals, 'resume'>;
+      /** Remind this long before a token expires. */
+      reminderMs: number;
+      log: Log;
+    },
+  ) {}
+
+  async run(): Promise<void> {
+    const { hub, service, approvals, reminderMs, log } = this.deps;
+    try {
+      const removed = await hub.deleteExpired();
+      if (removed > 0) log.info({ removed }, 'expired grants removed');
+      await service.remindExpiring(reminderMs);
+      await approvals.resume();
+    } catch (err) {
+      log.warn({ err }, 'housekeeping failed');
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, ListenOptions } from 'node:net';
+import { SocketModeReceiver, type CustomRoute, type Logger } from '@slack/bolt';
+import { serveRoutes } from '../health';
+import type { SlackTransport } from '../slack/transport';
+import type { Ingress } from './ingress';
+
+/**
+ * Socket Mode: Slack's requests come over a WebSocket the bot opens; the health and metrics
+ * routes are on a server of the bot's own (Bolt's receiver would listen on a port it keeps to
+ * itself).
+ */
+export class SocketModeIngress implements Ingress {
+  readonly receiver: SocketModeReceiver;
+  private up = false;
+  private server?: Server;
+
+  constructor(private readonly opts: { listen: ListenOptions; appToken: string; apiUrl?: string; routes: CustomRoute[]; logger: Logger; transport: SlackTransport }) {
+    const clientOptions = { ...(opts.apiUrl && { slackApiUrl: opts.apiUrl }), fetch: opts.transport.fetch };
+    this.receiver = new SocketModeReceiver({ appToken: opts.appToken, logger: opts.logger, installerOptions: { clientOptions }, ...(opts.transport.dispatcher && { dispatcher: opts.transport.dispatcher }) });
+    const client = this.receiver.client;
+    client.on('connected', () => void (this.up = true));
+    for (const state of ['disconnected', 'reconnecting']) client.on(state, () => void (this.up = false));
+  }
+
+  get connected(): boolean {
+    return this.up;
+  }
+
+  async start(): Promise<number> {
+    await this.receiver.start();
+    this.up = true;
+    const server = createServer(serveRoutes(this.opts.routes));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.listen, () => resolve());
+    });
+    this.server = server;
+    return (server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    // Bolt's stop() only starts closing the connection; wait until it is closed (the client bounds that).
+    const closed = this.up && new Promise<void>((resolve) => void this.receiver.client.once('disconnected', () => resolve()));
+    await this.receiver.stop();
+    await closed;
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
