@@ -1,8 +1,7 @@
-import type http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import tls from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { httpCall } from '../net/http-call';
+import { EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
 
 /** The hub's answer to a failed call: its HTTP status and the Kubernetes Status it sent. */
 export class HubApiError extends Error {
@@ -15,11 +14,20 @@ export class HubApiError extends Error {
   }
 }
 
+/** A call that did not end in time. */
+export class TimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
 /**
- * The few REST calls the bot makes, as plain JSON over one keep-alive pool. client-node stays in
- * charge of the credentials (kubeconfig, in-cluster, exec plugins: `applyToHTTPSOptions`); its
- * generated clients with their node-fetch pipeline were a third of the bot's CPU per token, and
- * they make a new agent, so a new TLS handshake, for every call.
+ * The few REST calls the bot makes, as plain JSON over one undici keep-alive pool (through the
+ * proxy in `HTTPS_PROXY` unless the hub is in `NO_PROXY`). client-node stays in charge of the
+ * credentials (kubeconfig, in-cluster, exec plugins: `applyToHTTPSOptions`); its generated
+ * clients with their node-fetch pipeline were a third of the bot's CPU per token, and they make a
+ * new agent, so a new TLS handshake, for every call.
  */
 export class HubRest {
   private credentials?: Promise<Credentials>;
@@ -49,31 +57,41 @@ export class HubRest {
   }
 
   close(): void {
-    void this.credentials?.then((c) => c.agent.destroy(), () => undefined);
+    void this.credentials?.then((c) => c.pool.destroy(), () => undefined);
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const { headers: auth, agent } = await this.current();
-    const url = new URL(path, this.server);
-    const headers: http.OutgoingHttpHeaders = { ...auth, accept: 'application/json' };
+  private async request<T>(method: Dispatcher.HttpMethod, path: string, body?: unknown): Promise<T> {
+    const { headers: auth, dispatcher } = await this.current();
+    const headers: Record<string, string> = { ...auth, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const answer = await httpCall(url, {
-      method,
-      headers,
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-      ...(url.protocol === 'https:' && { agent }),
-      timeoutMs: this.timeoutMs,
-    });
-    const text = answer.body.toString('utf8');
+    // A plain timer, cleared when the call ends: a timeout signal would keep the call's objects
+    // alive for the whole time limit.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new TimeoutError(this.timeoutMs)), this.timeoutMs);
+    let status: number;
+    let text: string;
+    try {
+      const answer = await request(new URL(path, this.server), {
+        method,
+        headers,
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        dispatcher,
+        signal: abort.signal,
+      });
+      status = answer.statusCode;
+      text = await answer.body.text();
+    } finally {
+      clearTimeout(timer);
+    }
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : {};
     } catch {
       parsed = undefined;
     }
-    const ok = answer.status >= 200 && answer.status < 300;
+    const ok = status >= 200 && status < 300;
     if (ok && parsed !== undefined) return parsed as T;
-    throw new HubApiError(ok ? 502 : answer.status, (parsed ?? { reason: 'answer is not JSON' }) as { reason?: string; message?: string });
+    throw new HubApiError(ok ? 502 : status, (parsed ?? { reason: 'answer is not JSON' }) as { reason?: string; message?: string });
   }
 
   /**
@@ -101,13 +119,19 @@ export class HubRest {
     if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
     const material = { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
     const before = await previous?.catch(() => undefined);
-    if (before && sameTls(before.tls, material)) return { headers, tls: material, agent: before.agent };
+    if (before && sameTls(before.tls, material)) return { ...before, headers };
     // Calls still on the old connections may finish first.
-    if (before) setTimeout(() => before.agent.destroy(), this.timeoutMs).unref();
+    if (before) setTimeout(() => void before.pool.destroy(), this.timeoutMs).unref();
     // One TLS context for all of the pool's connections: otherwise each new connection parses the
     // CA and key again (a burst opens a connection per concurrent call).
     const secureContext = tls.createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key });
-    return { headers, tls: material, agent: new https.Agent({ ...material, secureContext, keepAlive: true, maxSockets: this.maxSockets }) };
+    const connect = { ...withoutUndefined(material), secureContext };
+    const pool = new EnvHttpProxyAgent({ connect, requestTls: connect, connections: this.maxSockets });
+    // A kept-alive connection the hub closed just as it was reused fails before anything was
+    // answered: a call that may be repeated is sent once more on a fresh connection. A create
+    // (POST) is not: it may have been done.
+    const dispatcher = pool.compose(interceptors.retry({ maxRetries: 1, minTimeout: 0, methods: ['GET', 'PUT', 'DELETE'], statusCodes: [], errorCodes: ['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'] }));
+    return { headers, tls: material, pool, dispatcher };
   }
 }
 
@@ -119,7 +143,12 @@ interface Credentials {
   headers: Record<string, string>;
   tls: Tls;
   /** One keep-alive pool for as long as the TLS material stays the same. */
-  agent: https.Agent;
+  pool: Dispatcher;
+  dispatcher: Dispatcher;
+}
+
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function sameTls(a: Tls, b: Tls): boolean {

@@ -17,7 +17,7 @@ export class SocketModeIngress implements Ingress {
 
   constructor(private readonly opts: { listen: ListenOptions; appToken: string; apiUrl?: string; routes: CustomRoute[]; logger: Logger; transport: SlackTransport }) {
     const clientOptions = { ...(opts.apiUrl && { slackApiUrl: opts.apiUrl }), fetch: opts.transport.fetch };
-    this.receiver = new SocketModeReceiver({ appToken: opts.appToken, logger: opts.logger, installerOptions: { clientOptions }, ...(opts.transport.dispatcher && { dispatcher: opts.transport.dispatcher }) });
+    this.receiver = new SocketModeReceiver({ appToken: opts.appToken, logger: opts.logger, installerOptions: { clientOptions }, dispatcher: opts.transport.dispatcher });
     const client = this.receiver.client;
     client.on('connected', () => void (this.up = true));
     for (const state of ['disconnected', 'reconnecting']) client.on(state, () => void (this.up = false));

