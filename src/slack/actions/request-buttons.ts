@@ -1,38 +1,42 @@
 import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
-import type { AccessService } from '../../domain/access-service';
-import type { Approvals } from '../../domain/approvals';
-import type { Reply } from '../../domain/ports';
 import { denyModal } from '../messages/approval';
 import { ACTION } from '../messages/ids';
 import { ephemeralReply } from '../reply';
+import type { ButtonArgs, GrantButtonDeps as RequestButtonDeps } from './grant-buttons';
 
 /**
  * Approve, Deny and Cancel. The request id in a button is only a pointer: the request is read
  * from the hub and every rule is checked again at the click.
  */
-export function register(app: App, deps: { service: AccessService; approvals: Approvals; client: WebClient; replyInDm: (userId: string) => Reply }): void {
-  app.action<BlockButtonAction>(ACTION.approve, async ({ ack, body, action, respond }) => {
+export function register(app: App, deps: RequestButtonDeps): void {
+  app.action<BlockButtonAction>(ACTION.approve, approveClick(deps));
+  app.action<BlockButtonAction>(ACTION.deny, denyClick(deps));
+  app.action<BlockButtonAction>(ACTION.cancel, cancelClick(deps));
+}
+
+export function approveClick(deps: RequestButtonDeps) {
+  return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
     await ack();
     const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id));
-    await deps.service.guarded(body.user.id, 'approve', async () => {
-      await deps.approvals.approve(action.value ?? '', body.user.id, reply);
-    }, reply);
-  });
+    await deps.service.guarded(body.user.id, 'approve', () => deps.approvals.approve(action.value ?? '', body.user.id, reply), reply);
+  };
+}
 
-  app.action<BlockButtonAction>(ACTION.deny, async ({ ack, body, action, respond }) => {
+/** Deny asks for the reason first, in a modal (see request-views.ts). */
+export function denyClick(deps: RequestButtonDeps) {
+  return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
     await ack();
     const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id));
     await deps.service.guarded(body.user.id, 'deny', async () => {
       await deps.client.views.open({ trigger_id: body.trigger_id, view: denyModal(action.value ?? '') });
     }, reply);
-  });
+  };
+}
 
-  app.action<BlockButtonAction>(ACTION.cancel, async ({ ack, body, action, respond }) => {
+export function cancelClick(deps: RequestButtonDeps) {
+  return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
     await ack();
     const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id));
-    await deps.service.guarded(body.user.id, 'cancel', async () => {
-      await deps.approvals.cancel(action.value ?? '', body.user.id, reply);
-    }, reply);
-  });
+    await deps.service.guarded(body.user.id, 'cancel', () => deps.approvals.cancel(action.value ?? '', body.user.id, reply), reply);
+  };
 }

@@ -1,4 +1,4 @@
-import type { App, RespondFn } from '@slack/bolt';
+import type { App, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { AccessService, CommandOutcome } from '../../domain/access-service';
 import type { Approvals } from '../../domain/approvals';
@@ -25,7 +25,14 @@ export interface CommandDeps {
  * Slack may be slow); every answer then goes through `respond()`, visible only to the person.
  */
 export function register(app: App, deps: CommandDeps): void {
-  app.command(COMMAND, async ({ command, ack, respond }) => {
+  app.command(COMMAND, karporTokenCommand(deps));
+}
+
+/** What the callback reads of Bolt's arguments (tests give fakes of these). */
+export type CommandArgs = Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 'respond'>;
+
+export function karporTokenCommand(deps: CommandDeps) {
+  return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
     const started = process.hrtime.bigint();
     await ack();
     await deps.queue.run(async () => {
@@ -34,7 +41,7 @@ export function register(app: App, deps: CommandDeps): void {
       deps.observe?.(resultOf(outcome), Number(process.hrtime.bigint() - started) / 1e9);
       await continueWithApproval(outcome, { userId: command.user_id, triggerId: command.trigger_id, reply, ...deps });
     });
-  });
+  };
 }
 
 function resultOf(outcome: CommandOutcome): string {

@@ -1,4 +1,4 @@
-import type { App } from '@slack/bolt';
+import type { App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { AccessService } from '../../domain/access-service';
 import type { Approvals } from '../../domain/approvals';
 import type { Reply } from '../../domain/ports';
@@ -21,9 +21,24 @@ function metadata(raw: string): Record<string, unknown> {
   }
 }
 
+export interface ViewDeps {
+  service: AccessService;
+  approvals: Approvals;
+  replyInDm: (userId: string) => Reply;
+}
+
+/** What the callbacks read of Bolt's arguments (tests give fakes of these). */
+export type SubmitArgs = Pick<SlackViewMiddlewareArgs<ViewSubmitAction>, 'ack' | 'body' | 'view'>;
+
 /** The reason and deny-reason modals. Answers go to the person's DM (modals have no response URL). */
-export function register(app: App, deps: { service: AccessService; approvals: Approvals; replyInDm: (userId: string) => Reply }): void {
-  app.view(VIEW.reason, async ({ ack, body, view }) => {
+export function register(app: App, deps: ViewDeps): void {
+  app.view(VIEW.reason, reasonSubmitted(deps));
+  app.view(VIEW.denyReason, denyReasonSubmitted(deps));
+}
+
+/** The reason for a request that needs one: the request is opened. */
+export function reasonSubmitted(deps: ViewDeps) {
+  return async ({ ack, body, view }: SubmitArgs): Promise<void> => {
     const reason = reasonOf(view.state.values as ViewValues);
     if (!reason) {
       await ack({ response_action: 'errors', errors: { [FIELD.reason.block]: 'Say why you need access.' } });
@@ -33,14 +48,17 @@ export function register(app: App, deps: { service: AccessService; approvals: Ap
     const userId = body.user.id;
     const { role, seconds } = metadata(view.private_metadata);
     const reply = deps.replyInDm(userId);
-    if (typeof role !== 'string') return reply('That form is no longer valid; ask again with `/karpor-token <role> [duration]`.');
+    if (typeof role !== 'string') return void (await reply('That form is no longer valid; ask again with `/karpor-token <role> [duration]`.'));
     await deps.service.guarded(userId, 'approval request', async () => {
       // Role and duration are asked again of the policy: the form is only what was typed.
       await deps.approvals.request(userId, { role, ...(typeof seconds === 'number' && { seconds }), reason }, reply);
     }, reply);
-  });
+  };
+}
 
-  app.view(VIEW.denyReason, async ({ ack, body, view }) => {
+/** An approver's reason for denying: the request is denied and the requester told why. */
+export function denyReasonSubmitted(deps: ViewDeps) {
+  return async ({ ack, body, view }: SubmitArgs): Promise<void> => {
     const reason = reasonOf(view.state.values as ViewValues);
     if (!reason) {
       await ack({ response_action: 'errors', errors: { [FIELD.reason.block]: 'Tell the requester why.' } });
@@ -52,5 +70,5 @@ export function register(app: App, deps: { service: AccessService; approvals: Ap
     await deps.service.guarded(userId, 'deny', async () => {
       await deps.approvals.deny(String(metadata(view.private_metadata).requestId ?? ''), userId, reason, reply);
     }, reply);
-  });
+  };
 }
