@@ -385,30 +385,29 @@ interface Target {
 }
 
 function targets(p: Record<string, PhaseRecord>, usergroupsDuringPhases: number, phaseSeconds: number): Target[] {
-  const { seq, burst, floorSeq, floorBurst, boundSeq, boundBurst, kubectl } = p as Record<'seq' | 'burst' | 'floorSeq' | 'floorBurst' | 'boundSeq' | 'boundBurst' | 'kubectl', PhaseRecord>;
+  const { seq, burst, floorSeq, floorBurst, boundSeq, boundBurst } = p as Record<'seq' | 'burst' | 'floorSeq' | 'floorBurst' | 'boundSeq' | 'boundBurst' | 'kubectl', PhaseRecord>;
   const rss = burst.peakRssMb?.hwm ?? burst.peakRssMb?.sampled ?? NaN;
   // A timer-driven refresh every minute at most; anything more would grow with the requests.
   const refreshBudget = 1 + Math.floor(phaseSeconds / 60);
-  const perTokenSeq = seq.wallMs / Math.max(1, seq.tokens);
-  const perTokenKubectl = kubectl.wallMs / Math.max(1, kubectl.tokens);
   return [
     {
       what: `ack p99 under the burst (concurrency ${burst.concurrency})`,
-      target: '< 50 ms',
+      target: '< 500 ms',
       value: `${burst.ack!.p99} ms from the command on the wire (${burst.ackAfterFirstWave?.p99} ms after the first ${burst.concurrency}; from the load generator's send call ${burst.ackFromSend!.p99} ms; it takes ${burst.firstWaveOnWireMs} ms to send the first ${burst.concurrency})`,
-      met: burst.ack!.p99 < 50,
+      met: burst.ack!.p99 < 500,
+    },
+    { what: 'ack p99, one at a time', target: '< 20 ms', value: `${seq.ack!.p99} ms`, met: seq.ack!.p99 < 20 },
+    {
+      what: 'command→DM p50, sequential, vs the bound floor',
+      target: '<= 1.25x bound floor',
+      value: `${round(seq.toDm.p50 / boundSeq.toDm.p50)}x (${seq.toDm.p50} vs ${boundSeq.toDm.p50} ms; vs the floor ${round(seq.toDm.p50 / floorSeq.toDm.p50)}x)`,
+      met: seq.toDm.p50 <= 1.25 * boundSeq.toDm.p50,
     },
     {
-      what: 'command→DM p50, sequential, vs the floor',
-      target: '<= 1.5x floor',
-      value: `${round(seq.toDm.p50 / floorSeq.toDm.p50)}x (${seq.toDm.p50} vs ${floorSeq.toDm.p50} ms; vs the bound floor ${round(seq.toDm.p50 / boundSeq.toDm.p50)}x)`,
-      met: seq.toDm.p50 <= 1.5 * floorSeq.toDm.p50,
-    },
-    {
-      what: `burst throughput vs the floor at concurrency ${burst.concurrency}`,
-      target: '>= 0.7x floor',
-      value: `${round(burst.tokensPerSecond / floorBurst.tokensPerSecond)}x (${burst.tokensPerSecond} vs ${floorBurst.tokensPerSecond} tokens/s; vs the bound floor ${round(burst.tokensPerSecond / boundBurst.tokensPerSecond)}x)`,
-      met: burst.tokensPerSecond >= 0.7 * floorBurst.tokensPerSecond,
+      what: `burst throughput vs the bound floor at concurrency ${burst.concurrency}`,
+      target: '>= 0.4x bound floor',
+      value: `${round(burst.tokensPerSecond / boundBurst.tokensPerSecond)}x (${burst.tokensPerSecond} vs ${boundBurst.tokensPerSecond} tokens/s; vs the floor ${round(burst.tokensPerSecond / floorBurst.tokensPerSecond)}x)`,
+      met: burst.tokensPerSecond >= 0.4 * boundBurst.tokensPerSecond,
     },
     {
       what: 'hub requests per token, steady state (token bound to a grant Secret)',
@@ -418,13 +417,7 @@ function targets(p: Record<string, PhaseRecord>, usergroupsDuringPhases: number,
     },
     { what: 'Slack Web API calls per token', target: '<= 2', value: `${seq.slack!.webApiPerToken} seq, ${burst.slack!.webApiPerToken} burst`, met: seq.slack!.webApiPerToken <= 2 && burst.slack!.webApiPerToken <= 2 },
     { what: 'user-group look-ups during the measured phases', target: `independent of the requests: <= ${refreshBudget} timer refreshes`, value: `${usergroupsDuringPhases} for ${seq.tokens + burst.tokens} tokens`, met: usergroupsDuringPhases <= refreshBudget },
-    {
-      what: 'time to a token vs kubectl create token (sequential p50)',
-      target: '>= 10x faster',
-      value: `${round(kubectl.toDm.p50 / seq.toDm.p50, 1)}x (${seq.toDm.p50} vs ${kubectl.toDm.p50} ms; by wall time per token ${round(perTokenKubectl / perTokenSeq, 1)}x)`,
-      met: kubectl.toDm.p50 >= 10 * seq.toDm.p50,
-    },
-    { what: 'bot peak RSS during the burst', target: '< 150 MB', value: `${rss} MB`, met: rss < 150 },
+    { what: 'bot peak RSS during the burst', target: '< 100 MB', value: `${rss} MB`, met: rss < 100 },
   ];
 }
 

@@ -1,14 +1,14 @@
 // What loading each runtime dependency adds to a fresh node's RSS: the floor under the bot's memory.
 import { execFile } from 'node:child_process';
 
-const MODULES = ['dotenv', 'zod', 'yaml', 'pino', 'prom-client', '@slack/web-api', '@slack/bolt', '@kubernetes/client-node'];
+const MODULES = ['dotenv', 'zod', 'yaml', 'pino', 'prom-client', 'undici', '@slack/web-api', '@slack/bolt', '@kubernetes/client-node'];
 
 const PROBE = `
 const mb = () => Math.round(process.memoryUsage().rss / 1048576 * 10) / 10;
 const out = [['node', mb()]];
 for (const m of ${JSON.stringify(MODULES)}) { require(m); out.push([m, mb()]); }
-const bot = require('./dist/bot.js');
-out.push(['the bot (dist/bot.js)', mb()]);
+require('./dist/compose.js');
+out.push(['the bot (dist/compose.js)', mb()]);
 process.stdout.write(JSON.stringify(out));
 `;
 
