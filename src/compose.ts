@@ -25,6 +25,7 @@ import * as karporToken from './slack/commands/karpor-token';
 import { SlackDirectory } from './slack/directory';
 import { DmChannels } from './slack/dm-channels';
 import { instrumentSlack } from './slack/instrument';
+import { slackMarkup } from './slack/markup';
 import { SlackNotifier } from './slack/notifier';
 import { replayGuard } from './slack/replay-guard';
 import { dmReply } from './slack/reply';
@@ -139,6 +140,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     clock,
     audit,
     newRef,
+    markup: slackMarkup,
     log,
     hubWarning: () => rbac.warning(),
     pendingRequests: (userId) => store.list({ requester: userId, state: 'pending' }),

@@ -1,4 +1,4 @@
-import { parseCommand, USAGE, type Command, type RevokeTarget } from './command';
+import { parseCommand, USAGE, type Command, type Markup, type RevokeTarget } from './command';
 import { HubError, userMessageOf } from './errors';
 import { formatDuration } from './duration';
 import { isLive, relative, utc, type Grant } from './grant';
@@ -14,6 +14,8 @@ export interface AccessServiceDeps {
   clock: Clock;
   audit: Audit;
   newRef: () => string;
+  /** How the chat's markup reads (mentions, escaped text), for the command parser. */
+  markup: Markup;
   dashboardUrl?: string;
   /** Told in help when the hub accepts any token (RBAC off). */
   hubWarning?: () => string | undefined;
@@ -38,7 +40,7 @@ export class AccessService {
   constructor(private readonly deps: AccessServiceDeps) {}
 
   async command(userId: string, text: string, reply: Reply): Promise<CommandOutcome> {
-    const parsed = parseCommand(text);
+    const parsed = parseCommand(text, this.deps.markup);
     if (!parsed.ok) {
       await reply(parsed.reason);
       return done('invalid');

@@ -1,5 +1,4 @@
 import { parseDuration, preview } from './duration';
-import { cleanText, mentionedUser } from './slack-text';
 
 /** What a person asked for with `/karpor-token …`, before any policy is applied. */
 export type Command =
@@ -9,6 +8,14 @@ export type Command =
   | { kind: 'revoke'; target: RevokeTarget };
 
 export type RevokeTarget = { mine: 'all' } | { grantId: string } | { userId: string };
+
+/** How the chat's markup reads: where the parser meets it (the Slack adapter implements it). */
+export interface Markup {
+  /** Free text (a reason) as plain text, control characters removed. */
+  plain(text: string): string;
+  /** The user a word mentions, if it is a mention. */
+  person(word: string): string | undefined;
+}
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; reason: string };
 
@@ -21,14 +28,14 @@ export const USAGE =
   'Usage: `/karpor-token <role> [duration] [-- reason]`, `/karpor-token status`, ' +
   '`/karpor-token revoke [<grant-id>|all|@person]`, `/karpor-token help`. Durations look like 30m, 8h, 1h30m, 2d.';
 
-export function parseCommand(raw: string): ParseResult {
+export function parseCommand(raw: string, markup: Markup): ParseResult {
   if (raw.length > MAX_COMMAND_TEXT) {
     return fail(`That command is ${raw.length} characters long; the most is ${MAX_COMMAND_TEXT}.`);
   }
   // Split the free-text reason off first so that its words are never read as arguments.
   const sep = /(?:^|\s)--(?:\s|$)/.exec(raw);
   const head = sep ? raw.slice(0, sep.index) : raw;
-  const reasonText = sep ? cleanText(raw.slice(sep.index + sep[0].length)) : undefined;
+  const reasonText = sep ? markup.plain(raw.slice(sep.index + sep[0].length)) : undefined;
   const words = head.trim().split(/\s+/).filter(Boolean);
   const first = words[0]?.toLowerCase();
 
@@ -37,7 +44,7 @@ export function parseCommand(raw: string): ParseResult {
     if (words.length > 1 || reasonText !== undefined) return fail(`\`${first}\` takes nothing after it. ${USAGE}`);
     return ok({ kind: first });
   }
-  if (first === 'revoke') return parseRevoke(words.slice(1), reasonText);
+  if (first === 'revoke') return parseRevoke(words.slice(1), reasonText, markup);
   if (!ROLE.test(first)) {
     return fail(`"${preview(words[0]!)}" is not a role name. ${USAGE}`);
   }
@@ -55,12 +62,12 @@ export function parseCommand(raw: string): ParseResult {
   return ok({ kind: 'request', role: first, ...(seconds !== undefined && { seconds }), ...(reasonText !== undefined && { reason: reasonText }) });
 }
 
-function parseRevoke(args: string[], reasonText: string | undefined): ParseResult {
+function parseRevoke(args: string[], reasonText: string | undefined, markup: Markup): ParseResult {
   if (reasonText !== undefined) return fail('`revoke` takes no reason.');
   if (args.length > 1) return fail(`\`revoke\` takes one thing: a grant id, \`all\`, or @person. ${USAGE}`);
   const arg = args[0];
   if (arg === undefined || arg.toLowerCase() === 'all') return ok({ kind: 'revoke', target: { mine: 'all' } });
-  const userId = mentionedUser(arg);
+  const userId = markup.person(arg);
   if (userId) return ok({ kind: 'revoke', target: { userId } });
   if (GRANT_ID.test(arg)) return ok({ kind: 'revoke', target: { grantId: arg } });
   return fail(`"${preview(arg)}" is not a grant id (see \`/karpor-token status\`), \`all\` or @person.`);

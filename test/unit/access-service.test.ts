@@ -3,6 +3,7 @@ import { DeliveryError, HubError } from '../../src/domain/errors';
 import type { Grant } from '../../src/domain/grant';
 import type { Person } from '../../src/domain/policy';
 import { AccessService } from '../../src/domain/access-service';
+import { slackMarkup } from '../../src/slack/markup';
 import { HOUR, MIN, person, Replies, U, world, type World } from './fakes';
 
 async function say(w: World, userId: string, text: string): Promise<{ texts: string[]; outcome: Awaited<ReturnType<World['service']['command']>> }> {
@@ -164,7 +165,7 @@ describe('help and status', () => {
 
   test('help warns first when the hub accepts any token', () => {
     const w = world();
-    const service = new AccessService({ policy: w.policy, directory: w.directory, hub: w.hub, notifier: w.notifier, clock: w.clock, audit: () => undefined, newRef: () => 'r', hubWarning: () => 'Karpor RBAC is off.', log: { error: () => undefined } });
+    const service = new AccessService({ policy: w.policy, directory: w.directory, hub: w.hub, notifier: w.notifier, clock: w.clock, audit: () => undefined, newRef: () => 'r', markup: slackMarkup, hubWarning: () => 'Karpor RBAC is off.', log: { error: () => undefined } });
     expect(service.help(eng).split('\n')[0]).toBe(':warning: Karpor RBAC is off.');
   });
 

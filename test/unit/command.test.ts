@@ -1,14 +1,14 @@
 import { MAX_COMMAND_TEXT, MAX_REASON, parseCommand, USAGE, type Command } from '../../src/domain/command';
-import { escapeMrkdwn, isSlackUserId, mentionedUser, plainFromSlack } from '../../src/domain/slack-text';
+import { escapeMrkdwn, isSlackUserId, mentionedUser, plainFromSlack, slackMarkup } from '../../src/slack/markup';
 
 function okCommand(text: string): Command {
-  const result = parseCommand(text);
+  const result = parseCommand(text, slackMarkup);
   if (!result.ok) throw new Error(`expected ${JSON.stringify(text)} to parse, got: ${result.reason}`);
   return result.command;
 }
 
 function reasonFor(text: string): string {
-  const result = parseCommand(text);
+  const result = parseCommand(text, slackMarkup);
   if (result.ok) throw new Error(`expected ${JSON.stringify(text)} to be refused, got ${JSON.stringify(result.command)}`);
   return result.reason;
 }
@@ -45,7 +45,7 @@ describe('parseCommand: every form', () => {
     ['revoke abcdefghjk', { kind: 'revoke', target: { grantId: 'abcdefghjk' } }],
     ['revoke k3x9m2p7q4', { kind: 'revoke', target: { grantId: 'k3x9m2p7q4' } }],
   ])('%j', (text, command) => {
-    expect(parseCommand(text)).toEqual({ ok: true, command });
+    expect(parseCommand(text, slackMarkup)).toEqual({ ok: true, command });
   });
 
   test('a request without duration or reason carries neither key', () => {

@@ -19,6 +19,7 @@ import {
   type TokenDelivery,
 } from '../../src/domain/ports';
 import type { AccessRequest, NewAccessRequest } from '../../src/domain/request';
+import { slackMarkup } from '../../src/slack/markup';
 
 /** Lets other pending promises run, so that concurrent callers really interleave. */
 export const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -385,6 +386,7 @@ export function world(opts: { policy?: Policy; groups?: Record<string, string[]>
     clock,
     audit: (e) => void audits.push(e),
     newRef: () => `ref-${++refs}`,
+    markup: slackMarkup,
     pendingRequests: (userId) => store.list({ requester: userId, state: 'pending' }),
     ...(opts.dashboardUrl && { dashboardUrl: opts.dashboardUrl }),
     log: { error: (obj, msg) => void errors.push({ obj, msg }) },

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { GRANT_ID, MAX_REASON, parseCommand, type ParseResult } from '../../src/domain/command';
 import { formatDuration, parseDuration } from '../../src/domain/duration';
-import { isSlackUserId } from '../../src/domain/slack-text';
+import { isSlackUserId, slackMarkup } from '../../src/slack/markup';
 import { ConfigError, loadSettings, type Settings } from '../../src/config/env';
 import { policyFrom } from '../../src/config/policy-file';
 import { MIN_SECONDS, type Policy } from '../../src/domain/policy';
@@ -81,7 +81,7 @@ describe('parseCommand never throws and only returns sane commands', () => {
   test('structured and random command text', () => {
     fc.assert(
       fc.property(commandText, (text) => {
-        checkParse(text, parseCommand(text));
+        checkParse(text, parseCommand(text, slackMarkup));
       }),
       RUNS,
     );
@@ -91,7 +91,7 @@ describe('parseCommand never throws and only returns sane commands', () => {
     fc.assert(
       fc.property(word, word, fc.option(fc.string({ unit: 'binary', maxLength: 600 })), (role, duration, reason) => {
         const text = `${role} ${duration}${reason === null ? '' : ` -- ${reason}`}`;
-        checkParse(text, parseCommand(text));
+        checkParse(text, parseCommand(text, slackMarkup));
       }),
       RUNS,
     );
@@ -100,7 +100,7 @@ describe('parseCommand never throws and only returns sane commands', () => {
   test('a request is only ever for the role typed, lower-cased', () => {
     fc.assert(
       fc.property(commandText, (text) => {
-        const result = parseCommand(text);
+        const result = parseCommand(text, slackMarkup);
         if (result.ok && result.command.kind === 'request') {
           expect(text.toLowerCase()).toContain(result.command.role);
         }

@@ -1,6 +1,6 @@
 import { relative } from '../../src/domain/grant';
 import { parseCommand } from '../../src/domain/command';
-import { cleanText } from '../../src/domain/slack-text';
+import { cleanText, slackMarkup } from '../../src/slack/markup';
 
 const at = new Date('2026-11-29T10:00:00Z');
 
@@ -25,6 +25,6 @@ test.each([
 });
 
 test('reasons given inline lose control characters, keep their words', () => {
-  expect(parseCommand('admin 1h -- fix\u0007 prod\u001b')).toEqual({ ok: true, command: { kind: 'request', role: 'admin', seconds: 3600, reason: 'fix prod' } });
-  expect(parseCommand('admin 1h -- \u0007\u0008')).toEqual({ ok: false, reason: expect.stringMatching(/reason after `--` is empty/) });
+  expect(parseCommand('admin 1h -- fix\u0007 prod\u001b', slackMarkup)).toEqual({ ok: true, command: { kind: 'request', role: 'admin', seconds: 3600, reason: 'fix prod' } });
+  expect(parseCommand('admin 1h -- \u0007\u0008', slackMarkup)).toEqual({ ok: false, reason: expect.stringMatching(/reason after `--` is empty/) });
 });

@@ -2,7 +2,7 @@ import type { KnownBlock, View } from '@slack/types';
 import { formatDuration } from '../../domain/duration';
 import { relative, utc } from '../../domain/grant';
 import { outcome, type AccessRequest } from '../../domain/request';
-import { escapeMrkdwn } from '../../domain/slack-text';
+import { escapeMrkdwn } from '../markup';
 import { ACTION, FIELD, VIEW } from './ids';
 import type { SlackMessage } from './token';
 

@@ -37,3 +37,6 @@ export function isSlackUserId(id: string): boolean {
 export function cleanText(text: string): string {
   return plainFromSlack(text).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '').trim();
 }
+
+/** How Slack's markup reads, for the command parser (the domain's `Markup`). */
+export const slackMarkup = { plain: cleanText, person: mentionedUser };
