@@ -9,8 +9,8 @@ import type { Policy } from './domain/policy';
 import { systemClock, type AuditEvent, type Clock } from './domain/ports';
 import { healthRoutes, type Readiness } from './health';
 import { Housekeeping } from './housekeeping';
-import { HubConnection } from './hub/connection';
-import { KubeHub } from './hub/kube-hub';
+import { HubClient } from './hub/client';
+import { KarporHub } from './hub/karpor-hub';
 import { HubRequestStore } from './hub/requests';
 import { InFlight } from './in-flight';
 import { createIngress } from './ingress/ingress';
@@ -81,8 +81,8 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   const logger = slackLogger(log);
   const transport = slackTransport();
 
-  const conn = new HubConnection(settings.hub.source, settings.hub.timeoutMs, (op, s, o) => metrics.hubCall(op, s, o));
-  const hub = new KubeHub(conn, settings.hub.namespace, policy.identity, clock, (detail) => log.error({ alert: true, ...detail }, 'hub binding conflict'));
+  const conn = new HubClient(settings.hub.source, settings.hub.timeoutMs, (op, s, o) => metrics.hubCall(op, s, o));
+  const hub = new KarporHub(conn, settings.hub.namespace, policy.identity, clock, (detail) => log.error({ alert: true, ...detail }, 'hub binding conflict'));
   const store = new HubRequestStore(conn, settings.hub.namespace);
   const rbac = new RbacMonitor(conn, log, metrics);
 

@@ -1,6 +1,6 @@
 import type { AccessService } from './domain/access-service';
 import type { Approvals } from './domain/approvals';
-import type { KubeHub } from './hub/kube-hub';
+import type { KarporHub } from './hub/karpor-hub';
 import type { Log } from './log';
 
 /**
@@ -10,7 +10,7 @@ import type { Log } from './log';
 export class Housekeeping {
   constructor(
     private readonly deps: {
-      hub: Pick<KubeHub, 'deleteExpired'>;
+      hub: Pick<KarporHub, 'deleteExpired'>;
       service: Pick<AccessService, 'remindExpiring'>;
       approvals: Pick<Approvals, 'resume'>;
       /** Remind this long before a token expires. */

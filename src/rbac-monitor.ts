@@ -1,4 +1,4 @@
-import type { HubConnection } from './hub/connection';
+import type { HubClient } from './hub/client';
 import { hubRbacEnabled } from './hub/server-configs';
 import type { Log } from './log';
 import type { Metrics } from './metrics';
@@ -11,7 +11,7 @@ export class RbacMonitor {
   private enabled: boolean | undefined;
 
   constructor(
-    private readonly conn: HubConnection,
+    private readonly conn: HubClient,
     private readonly log: Log,
     private readonly metrics: Metrics,
   ) {}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HubSource } from '../hub/connection';
+import type { HubSource } from '../hub/client';
 
 /** Every setting the bot reads from its environment (a `.env` file locally). */
 const schema = z

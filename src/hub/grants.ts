@@ -3,8 +3,9 @@ import type * as k8s from '@kubernetes/client-node';
 import { newId, type Grant, type NewGrant } from '../domain/grant';
 import { MIN_SECONDS } from '../domain/policy';
 import type { Identity, IssuedToken } from '../domain/ports';
-import { hubError, statusOf, type HubConnection } from './connection';
-import { paths } from './rest';
+import { HubError } from '../domain/errors';
+import type { HubClient } from './client';
+import { paths } from './paths';
 import { BOT, botLabels, GRANT_TYPE, isObjectId, KIND, MANAGED_BY, ROLE, selector, USER } from './labels';
 
 const A = {
@@ -27,7 +28,7 @@ export class Grants {
   private readonly halfMade = new Set<string>();
 
   constructor(
-    private readonly conn: HubConnection,
+    private readonly conn: HubClient,
     private readonly namespace: string,
     private readonly onMissingServiceAccount: (identity: Identity) => void,
   ) {}
@@ -55,7 +56,7 @@ export class Grants {
         }),
       },
     };
-    const secret = await this.conn.run('create grant', ({ api }) => api.create<k8s.V1Secret>(paths.secrets(this.namespace), body));
+    const secret = await this.conn.create<k8s.V1Secret>('create grant', paths.secrets(this.namespace), body);
     const created = toGrant(secret);
     try {
       const { token, expiresAt: tokenExpiry } = await this.mint(identity, created, seconds);
@@ -80,20 +81,19 @@ export class Grants {
 
   async get(id: string): Promise<Grant | undefined> {
     if (!isObjectId(id) || this.halfMade.has(PREFIX + id)) return undefined;
-    const secret = await this.conn.find('read grant', ({ api }) => api.get<k8s.V1Secret>(paths.secrets(this.namespace, PREFIX + id)));
+    const secret = await this.conn.getIfExists<k8s.V1Secret>('read grant', paths.secrets(this.namespace, PREFIX + id));
     return secret?.type === GRANT_TYPE ? toGrant(secret) : undefined;
   }
 
   async list(filter: { userId?: string }): Promise<Grant[]> {
     const labelSelector = selector({ [MANAGED_BY]: BOT, [KIND]: 'grant', ...(filter.userId && { [USER]: filter.userId }) });
-    const list = await this.conn.run('list grants', ({ api }) => api.get<k8s.V1SecretList>(paths.withLabels(paths.secrets(this.namespace), labelSelector)));
+    const list = await this.conn.get<k8s.V1SecretList>('list grants', paths.withLabels(paths.secrets(this.namespace), labelSelector));
     return list.items.filter((s) => s.type === GRANT_TYPE && !this.halfMade.has(s.metadata?.name ?? '')).map(toGrant).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
   }
 
   /** False when the grant was already gone. */
   async delete(name: string): Promise<boolean> {
-    const deleted = await this.conn.find('delete grant', ({ api }) => api.delete(paths.secrets(this.namespace, name)));
-    return deleted !== undefined;
+    return this.conn.deleteIfExists('delete grant', paths.secrets(this.namespace, name));
   }
 
   revoke(id: string): Promise<boolean> {
@@ -117,31 +117,27 @@ export class Grants {
         boundObjectRef: { apiVersion: 'v1', kind: 'Secret', name: PREFIX + grant.id, uid: grant.uid },
       },
     };
-    try {
-      const answer = await this.conn.call('token request', ({ api }) =>
-        api.create<k8s.AuthenticationV1TokenRequest>(paths.token(identity.namespace, identity.serviceAccount), body),
-      );
-      const token = answer.status?.token;
-      const expiresAt = answer.status?.expirationTimestamp;
-      if (!token || !expiresAt) throw new Error('TokenRequest answered without a token');
-      return { token, expiresAt: new Date(expiresAt) };
-    } catch (err) {
-      if (statusOf(err) === 404) this.onMissingServiceAccount(identity);
-      throw hubError(err, `token request for ${identity.namespace}/${identity.serviceAccount}`);
-    }
+    const answer = await this.conn.create<k8s.AuthenticationV1TokenRequest>('token request', paths.token(identity.namespace, identity.serviceAccount), body).catch((err: unknown) => {
+      if (err instanceof HubError && err.kind === 'not-found') this.onMissingServiceAccount(identity);
+      throw err;
+    });
+    const token = answer.status?.token;
+    const expiresAt = answer.status?.expirationTimestamp;
+    if (!token || !expiresAt) throw new HubError('unavailable', 'token request: answered without a token', 'The Karpor hub is not answering right now; nothing was issued. Try again in a minute.');
+    return { token, expiresAt: new Date(expiresAt) };
   }
 
   async markReminded(grant: Grant, at: Date): Promise<boolean> {
-    const secret = await this.conn.find('read grant', ({ api }) => api.get<k8s.V1Secret>(paths.secrets(this.namespace, PREFIX + grant.id)));
+    const secret = await this.conn.getIfExists<k8s.V1Secret>('read grant', paths.secrets(this.namespace, PREFIX + grant.id));
     if (!secret || secret.metadata?.annotations?.[A.remindedAt] || (grant.version && secret.metadata?.resourceVersion !== grant.version)) return false;
     const body = { ...secret, metadata: { ...secret.metadata, annotations: { ...secret.metadata?.annotations, [A.remindedAt]: at.toISOString() } } };
-    const done = await this.conn.find('mark grant reminded', ({ api }) => api.replace(paths.secrets(this.namespace, PREFIX + grant.id), body), 409);
+    const done = await this.conn.replaceUnlessChanged('mark grant reminded', paths.secrets(this.namespace, PREFIX + grant.id), body);
     return done !== undefined;
   }
 
   private async shorten(secret: k8s.V1Secret, expiresAt: Date): Promise<Date> {
     const body = { ...secret, metadata: { ...secret.metadata, annotations: { ...secret.metadata?.annotations, [A.expiresAt]: expiresAt.toISOString() } } };
-    await this.conn.run('record real expiry', ({ api }) => api.replace(paths.secrets(this.namespace, secret.metadata!.name!), body));
+    await this.conn.replace('record real expiry', paths.secrets(this.namespace, secret.metadata!.name!), body);
     return expiresAt;
   }
 }

@@ -3,9 +3,9 @@ import { HubError } from '../domain/errors';
 import { serviceAccountName } from '../domain/identity';
 import type { Policy, RolePolicy } from '../domain/policy';
 import type { Identity } from '../domain/ports';
-import type { HubConnection } from './connection';
+import type { HubClient } from './client';
 import { BOT, botLabels, ROLE, USER } from './labels';
-import { paths } from './rest';
+import { paths } from './paths';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 /** How long a checked ServiceAccount + binding is trusted before it is checked again. */
@@ -21,7 +21,7 @@ export class Identities {
   private readonly inFlight = new Map<string, Promise<Identity>>();
 
   constructor(
-    private readonly conn: HubConnection,
+    private readonly conn: HubClient,
     private readonly namespace: string,
     private readonly identityPolicy: Policy['identity'],
     private readonly onConflict: (detail: object) => void,
@@ -58,19 +58,15 @@ export class Identities {
   }
 
   private async ensureServiceAccount({ namespace, serviceAccount: name }: Identity, labels: Record<string, string>): Promise<void> {
-    const exists = await this.conn.find('read serviceaccount', ({ api }) => api.get<k8s.V1ServiceAccount>(paths.serviceAccounts(namespace, name)));
+    const exists = await this.conn.getIfExists<k8s.V1ServiceAccount>('read serviceaccount', paths.serviceAccounts(namespace, name));
     if (exists) return;
-    await this.conn.find(
-      'create serviceaccount',
-      ({ api }) => api.create<k8s.V1ServiceAccount>(paths.serviceAccounts(namespace), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels } }),
-      409,
-    );
+    await this.conn.createUnlessExists('create serviceaccount', paths.serviceAccounts(namespace), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels } });
   }
 
   private async ensureBinding(identity: Identity, labels: Record<string, string>): Promise<void> {
     const name = identity.serviceAccount;
     const what = `ClusterRoleBinding ${name}`;
-    let binding = await this.conn.find('read clusterrolebinding', ({ api }) => api.get<k8s.V1ClusterRoleBinding>(paths.clusterRoleBindings(name)));
+    let binding = await this.conn.getIfExists<k8s.V1ClusterRoleBinding>('read clusterrolebinding', paths.clusterRoleBindings(name));
     if (!binding) {
       const body: k8s.V1ClusterRoleBinding = {
         apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -79,9 +75,9 @@ export class Identities {
         roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: identity.clusterRole },
         subjects: [{ kind: 'ServiceAccount', name, namespace: identity.namespace }],
       };
-      const created = await this.conn.find('create clusterrolebinding', ({ api }) => api.create<k8s.V1ClusterRoleBinding>(paths.clusterRoleBindings(), body), 409);
+      const created = await this.conn.createUnlessExists<k8s.V1ClusterRoleBinding>('create clusterrolebinding', paths.clusterRoleBindings(), body);
       // Someone else created it first: what they made must be checked like any existing one.
-      binding = created ?? (await this.conn.find('read clusterrolebinding', ({ api }) => api.get<k8s.V1ClusterRoleBinding>(paths.clusterRoleBindings(name))));
+      binding = created ?? (await this.conn.getIfExists<k8s.V1ClusterRoleBinding>('read clusterrolebinding', paths.clusterRoleBindings(name)));
     }
     if (!binding) throw new HubError('conflict', `${what} vanished while being created`, 'The Karpor hub changed under me; try again.');
     const problem = bindingProblem(binding, identity);

@@ -1,8 +1,8 @@
 import type * as k8s from '@kubernetes/client-node';
 import { StaleRequestError, type RequestStore } from '../domain/ports';
 import type { AccessRequest, NewAccessRequest } from '../domain/request';
-import { statusOf, hubError, type HubConnection } from './connection';
-import { paths } from './rest';
+import type { HubClient } from './client';
+import { paths } from './paths';
 import { BOT, botLabels, isObjectId, KIND, MANAGED_BY, REQUEST_TYPE, ROLE, selector, STATE, USER } from './labels';
 
 const BODY = 'karpor.io/request';
@@ -16,25 +16,25 @@ const DATES = ['createdAt', 'expiresAt', 'decidedAt', 'tokenExpiresAt'] as const
  */
 export class HubRequestStore implements RequestStore {
   constructor(
-    private readonly conn: HubConnection,
+    private readonly conn: HubClient,
     private readonly namespace: string,
   ) {}
 
   async create(request: NewAccessRequest): Promise<AccessRequest> {
     const body = this.toSecret(request);
-    const secret = await this.conn.run('create request', ({ api }) => api.create<k8s.V1Secret>(paths.secrets(this.namespace), body));
+    const secret = await this.conn.create<k8s.V1Secret>('create request', paths.secrets(this.namespace), body);
     return fromSecret(secret);
   }
 
   async get(id: string): Promise<AccessRequest | undefined> {
     if (!isObjectId(id)) return undefined;
-    const secret = await this.conn.find('read request', ({ api }) => api.get<k8s.V1Secret>(paths.secrets(this.namespace, PREFIX + id)));
+    const secret = await this.conn.getIfExists<k8s.V1Secret>('read request', paths.secrets(this.namespace, PREFIX + id));
     return secret?.type === REQUEST_TYPE ? fromSecret(secret) : undefined;
   }
 
   async list(filter: { state?: AccessRequest['state']; requester?: string }): Promise<AccessRequest[]> {
     const labelSelector = selector({ [MANAGED_BY]: BOT, [KIND]: 'request', ...(filter.state && { [STATE]: filter.state }), ...(filter.requester && { [USER]: filter.requester }) });
-    const list = await this.conn.run('list requests', ({ api }) => api.get<k8s.V1SecretList>(paths.withLabels(paths.secrets(this.namespace), labelSelector)));
+    const list = await this.conn.get<k8s.V1SecretList>('list requests', paths.withLabels(paths.secrets(this.namespace), labelSelector));
     return list.items.filter((s) => s.type === REQUEST_TYPE).map(fromSecret);
   }
 
@@ -42,13 +42,9 @@ export class HubRequestStore implements RequestStore {
     if (!current.version) throw new Error(`request ${current.id} was not read from the store`);
     const body = this.toSecret(next);
     body.metadata!.resourceVersion = current.version;
-    try {
-      const secret = await this.conn.call('update request', ({ api }) => api.replace<k8s.V1Secret>(paths.secrets(this.namespace, PREFIX + current.id), body));
-      return fromSecret(secret);
-    } catch (err) {
-      if (statusOf(err) === 409) throw new StaleRequestError(current.id);
-      throw hubError(err, `update request ${current.id}`);
-    }
+    const secret = await this.conn.replaceUnlessChanged<k8s.V1Secret>('update request', paths.secrets(this.namespace, PREFIX + current.id), body);
+    if (!secret) throw new StaleRequestError(current.id);
+    return fromSecret(secret);
   }
 
   private toSecret(request: NewAccessRequest): k8s.V1Secret {

@@ -1,12 +1,12 @@
-import type { HubConnection } from './connection';
+import type { HubClient } from './client';
 
 /**
  * Whether the hub enforces RBAC, from Karpor's `GET /server-configs` (`EnableRBAC`). With RBAC off
  * (the Helm chart's default) the hub accepts any token and the tokens protect nothing.
  * Undefined when the hub does not say (not a Karpor hub, or unreachable).
  */
-export async function hubRbacEnabled(conn: HubConnection): Promise<boolean | undefined> {
-  const answer = await conn.call('read server-configs', ({ api }) => api.get<unknown>('/server-configs')).catch(() => undefined);
+export async function hubRbacEnabled(conn: HubClient): Promise<boolean | undefined> {
+  const answer = await conn.get<unknown>('read server-configs', '/server-configs').catch(() => undefined);
   return rbacFlag(answer);
 }
 

@@ -3,14 +3,14 @@ import tls from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
 
-/** The hub's answer to a failed call: its HTTP status and the Kubernetes Status it sent. */
-export class HubApiError extends Error {
+/** The hub's own answer to a failed call: its HTTP status and the Kubernetes Status it sent (HubClient turns it into a HubError). */
+export class HubStatusError extends Error {
   constructor(
     readonly code: number,
     readonly status: { reason?: string; message?: string },
   ) {
     super(`HTTP ${code} ${status.reason ?? ''}: ${status.message ?? ''}`.trim());
-    this.name = 'HubApiError';
+    this.name = 'HubStatusError';
   }
 }
 
@@ -23,13 +23,13 @@ export class TimeoutError extends Error {
 }
 
 /**
- * The few REST calls the bot makes, as plain JSON over one undici keep-alive pool (through the
+ * The hub's HTTP: the few REST calls the bot makes, as plain JSON over one undici keep-alive pool (through the
  * proxy in `HTTPS_PROXY` unless the hub is in `NO_PROXY`). client-node stays in charge of the
  * credentials (kubeconfig, in-cluster, exec plugins: `applyToHTTPSOptions`); its generated
  * clients with their node-fetch pipeline were a third of the bot's CPU per token, and they make a
  * new agent, so a new TLS handshake, for every call.
  */
-export class HubRest {
+export class HubHttp {
   private credentials?: Promise<Credentials>;
   private credentialsAt = 0;
 
@@ -91,7 +91,7 @@ export class HubRest {
     }
     const ok = status >= 200 && status < 300;
     if (ok && parsed !== undefined) return parsed as T;
-    throw new HubApiError(ok ? 502 : status, (parsed ?? { reason: 'answer is not JSON' }) as { reason?: string; message?: string });
+    throw new HubStatusError(ok ? 502 : status, (parsed ?? { reason: 'answer is not JSON' }) as { reason?: string; message?: string });
   }
 
   /**
@@ -155,16 +155,3 @@ function sameTls(a: Tls, b: Tls): boolean {
   const same = (x: unknown, y: unknown) => (Buffer.isBuffer(x) && Buffer.isBuffer(y) ? x.equals(y) : x === y);
   return same(a.ca, b.ca) && same(a.cert, b.cert) && same(a.key, b.key) && a.rejectUnauthorized === b.rejectUnauthorized && a.servername === b.servername;
 }
-
-const segment = encodeURIComponent;
-
-/** Paths of the objects the bot reads and writes. */
-export const paths = {
-  secrets: (namespace: string, name?: string) => `/api/v1/namespaces/${segment(namespace)}/secrets${name === undefined ? '' : `/${segment(name)}`}`,
-  configMap: (namespace: string, name: string) => `/api/v1/namespaces/${segment(namespace)}/configmaps/${segment(name)}`,
-  serviceAccounts: (namespace: string, name?: string) =>
-    `/api/v1/namespaces/${segment(namespace)}/serviceaccounts${name === undefined ? '' : `/${segment(name)}`}`,
-  token: (namespace: string, serviceAccount: string) => `/api/v1/namespaces/${segment(namespace)}/serviceaccounts/${segment(serviceAccount)}/token`,
-  clusterRoleBindings: (name?: string) => `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings${name === undefined ? '' : `/${segment(name)}`}`,
-  withLabels: (path: string, labelSelector: string) => `${path}?labelSelector=${encodeURIComponent(labelSelector)}`,
-};

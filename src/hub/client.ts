@@ -1,6 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { HubError } from '../domain/errors';
-import { HubApiError, HubRest, paths } from './rest';
+import { HubHttp, HubStatusError } from './http';
+import { paths } from './paths';
 
 /** Where the bot finds its credentials for the hub. */
 export type HubSource =
@@ -9,16 +10,14 @@ export type HubSource =
   /** Karpor's `karpor-kubeconfig` ConfigMap on the host cluster, read with the pod's own identity. */
   | { kind: 'configmap'; namespace: string; name: string; key: string; server?: string };
 
-export interface HubApis {
-  api: HubRest;
-}
-
 /**
- * The bot's connection to the hub. The credentials are read again when the hub answers 401:
- * a re-run of Karpor's cert job replaces the CA and keys, and a mounted Secret may be rotated.
+ * Everything the bot asks of the hub goes through here: one verb per kind of answer it expects,
+ * each failure a HubError that says what was being done (and, for people, what to do). The
+ * credentials are read again when the hub answers 401: a re-run of Karpor's cert job replaces the
+ * CA and keys, and a mounted Secret may be rotated. `op` names the call in logs and metrics.
  */
-export class HubConnection {
-  private current?: Promise<HubApis>;
+export class HubClient {
+  private current?: Promise<HubHttp>;
 
   constructor(
     private readonly source: HubSource,
@@ -27,23 +26,36 @@ export class HubConnection {
     private readonly observe: (op: string, seconds: number, outcome: string) => void = () => undefined,
   ) {}
 
-  private apis(): Promise<HubApis> {
-    this.current ??= this.load().catch((err) => {
-      this.current = undefined;
-      throw err;
-    });
-    return this.current;
+  get<T>(op: string, path: string): Promise<T> {
+    return this.send(op, (http) => http.get<T>(path));
   }
 
-  /** Runs one hub call; reloads the credentials and retries once on 401. Raw errors. */
-  async call<T>(op: string, fn: (apis: HubApis) => Promise<T>): Promise<T> {
-    try {
-      return await this.timed(op, fn);
-    } catch (err) {
-      if (statusOf(err) !== 401) throw err;
-      this.reload();
-      return this.timed(op, fn);
-    }
+  /** Undefined when there is no such object. */
+  getIfExists<T>(op: string, path: string): Promise<T | undefined> {
+    return this.send(op, (http) => http.get<T>(path), 404);
+  }
+
+  create<T>(op: string, path: string, body: unknown): Promise<T> {
+    return this.send(op, (http) => http.create<T>(path, body));
+  }
+
+  /** Undefined when an object of that name exists already (someone else made it first). */
+  createUnlessExists<T>(op: string, path: string, body: unknown): Promise<T | undefined> {
+    return this.send(op, (http) => http.create<T>(path, body), 409);
+  }
+
+  replace<T>(op: string, path: string, body: unknown): Promise<T> {
+    return this.send(op, (http) => http.replace<T>(path, body));
+  }
+
+  /** Undefined when the object changed since `body`'s resourceVersion was read (compare-and-swap lost). */
+  replaceUnlessChanged<T>(op: string, path: string, body: unknown): Promise<T | undefined> {
+    return this.send(op, (http) => http.replace<T>(path, body), 409);
+  }
+
+  /** False when the object was already gone. */
+  async deleteIfExists(op: string, path: string): Promise<boolean> {
+    return (await this.send(op, (http) => http.delete(path), 404)) !== undefined;
   }
 
   /** Drops the credentials; the next call reads them again. */
@@ -51,34 +63,41 @@ export class HubConnection {
     const stale = this.current;
     this.current = undefined;
     // The old connections close once the calls still on them have ended or timed out.
-    void stale?.then(({ api }) => setTimeout(() => api.close(), this.timeoutMs).unref(), () => undefined);
+    void stale?.then((http) => setTimeout(() => http.close(), this.timeoutMs).unref(), () => undefined);
   }
 
-  /** A hub call whose failure becomes a HubError that says what was being done. */
-  async run<T>(op: string, fn: (apis: HubApis) => Promise<T>): Promise<T> {
+  /** One call, again with fresh credentials after a 401; the hub's answer `absent` is undefined. */
+  private async send<T>(op: string, fn: (http: HubHttp) => Promise<T>): Promise<T>;
+  private async send<T>(op: string, fn: (http: HubHttp) => Promise<T>, absent: 404 | 409): Promise<T | undefined>;
+  private async send<T>(op: string, fn: (http: HubHttp) => Promise<T>, absent?: 404 | 409): Promise<T | undefined> {
     try {
-      return await this.call(op, fn);
+      try {
+        return await this.timed(op, fn);
+      } catch (err) {
+        if (statusOf(err) !== 401) throw err;
+        this.reload();
+        return await this.timed(op, fn);
+      }
     } catch (err) {
+      if (absent !== undefined && statusOf(err) === absent) return undefined;
       throw hubError(err, op);
     }
   }
 
-  /** Like `run`, but the answer `also` (404 by default, or 409 for a create) is `undefined`. */
-  async find<T>(op: string, fn: (apis: HubApis) => Promise<T>, also: 404 | 409 = 404): Promise<T | undefined> {
-    try {
-      return await this.call(op, fn);
-    } catch (err) {
-      if (statusOf(err) === also) return undefined;
-      throw hubError(err, op);
-    }
+  private http(): Promise<HubHttp> {
+    this.current ??= this.load().catch((err) => {
+      this.current = undefined;
+      throw err;
+    });
+    return this.current;
   }
 
-  private async timed<T>(op: string, fn: (apis: HubApis) => Promise<T>): Promise<T> {
-    const apis = await this.apis();
+  private async timed<T>(op: string, fn: (http: HubHttp) => Promise<T>): Promise<T> {
+    const http = await this.http();
     const started = process.hrtime.bigint();
     let outcome = 'ok';
     try {
-      return await fn(apis);
+      return await fn(http);
     } catch (err) {
       outcome = String(statusOf(err) ?? (err instanceof Error ? err.name : 'error'));
       throw err;
@@ -87,11 +106,11 @@ export class HubConnection {
     }
   }
 
-  private async load(): Promise<HubApis> {
+  private async load(): Promise<HubHttp> {
     const kubeConfig = await loadKubeConfig(this.source, this.timeoutMs);
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new HubError('unavailable', 'hub kubeconfig has no current cluster', 'The bot is not configured to reach the Karpor hub.');
-    return { api: new HubRest(kubeConfig, cluster.server, this.timeoutMs) };
+    return new HubHttp(kubeConfig, cluster.server, this.timeoutMs);
   }
 }
 
@@ -109,7 +128,7 @@ async function loadKubeConfig(source: HubSource, timeoutMs: number): Promise<k8s
       const host = new k8s.KubeConfig();
       host.loadFromCluster();
       const server = host.getCurrentCluster()?.server ?? '';
-      const reader = new HubRest(host, server, timeoutMs);
+      const reader = new HubHttp(host, server, timeoutMs);
       const cm = await reader.get<k8s.V1ConfigMap>(paths.configMap(source.namespace, source.name)).finally(() => reader.close());
       const text = cm.data?.[source.key];
       if (!text) throw new HubError('unavailable', `ConfigMap ${source.namespace}/${source.name} has no key ${source.key}`, 'The bot cannot find its credentials for the Karpor hub.');
@@ -123,18 +142,18 @@ async function loadKubeConfig(source: HubSource, timeoutMs: number): Promise<k8s
   }
 }
 
-export function statusOf(err: unknown): number | undefined {
-  return err instanceof HubApiError ? err.code : undefined;
+function statusOf(err: unknown): number | undefined {
+  return err instanceof HubStatusError ? err.code : undefined;
 }
 
 /** The `reason`/`message` of a Kubernetes Status answer, for logs. */
-export function statusMessage(err: unknown): string {
-  if (err instanceof HubApiError) return `${err.code} ${err.status.reason ?? ''}: ${err.status.message ?? ''}`.trim();
+function statusMessage(err: unknown): string {
+  if (err instanceof HubStatusError) return `${err.code} ${err.status.reason ?? ''}: ${err.status.message ?? ''}`.trim();
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 /** Maps a raw client error to a HubError a person can be told about. */
-export function hubError(err: unknown, what: string): HubError {
+function hubError(err: unknown, what: string): HubError {
   if (err instanceof HubError) return err;
   const code = statusOf(err);
   const detail = `${what}: ${statusMessage(err)}`;

@@ -1,17 +1,17 @@
 import type { Grant, NewGrant } from '../domain/grant';
 import type { Policy, RolePolicy } from '../domain/policy';
 import type { Clock, Hub, Identity, IssuedToken } from '../domain/ports';
-import type { HubConnection } from './connection';
+import type { HubClient } from './client';
 import { Grants } from './grants';
 import { Identities } from './identities';
 
 /** The Hub port over a real Kubernetes API server (the Karpor hub). */
-export class KubeHub implements Hub {
+export class KarporHub implements Hub {
   private readonly identities: Identities;
   private readonly grantStore: Grants;
 
   constructor(
-    conn: HubConnection,
+    conn: HubClient,
     namespace: string,
     identity: Policy['identity'],
     private readonly clock: Clock,

@@ -1,6 +1,6 @@
-// The hub's REST client on its own, against a local HTTPS server: the credentials client-node
-// applies (CA and token), one kept-alive connection for many calls, and the hub's answers as
-// results or errors.
+// The hub client on its own, against a local HTTPS server: the credentials client-node applies
+// (CA and token), one kept-alive connection for many calls, the hub's answers as results or
+// errors, and each verb's explicit result for an object that is not there (or already is).
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
@@ -10,8 +10,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import tls from 'node:tls';
 import * as k8s from '@kubernetes/client-node';
-import { statusMessage, statusOf } from '../../src/hub/connection';
-import { HubApiError, HubRest, paths } from '../../src/hub/rest';
+import { HubError } from '../../src/domain/errors';
+import { HubClient } from '../../src/hub/client';
+import { HubHttp, HubStatusError } from '../../src/hub/http';
+import { paths } from '../../src/hub/paths';
+
+const statusOf = (err: unknown) => (err instanceof HubStatusError ? err.code : undefined);
 
 let server: https.Server;
 let ca: string;
@@ -58,7 +62,7 @@ beforeEach(() => {
   answer = { status: 200, body: '{}' };
 });
 
-function client(timeoutMs = 2000, server = url, connections?: number): HubRest {
+function client(timeoutMs = 2000, server = url, connections?: number): HubHttp {
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'hub', server, caData: Buffer.from(ca).toString('base64') }],
@@ -66,7 +70,7 @@ function client(timeoutMs = 2000, server = url, connections?: number): HubRest {
     contexts: [{ name: 'hub', cluster: 'hub', user: 'bot' }],
     currentContext: 'hub',
   });
-  return new HubRest(kc, server, timeoutMs, connections);
+  return new HubHttp(kc, server, timeoutMs, connections);
 }
 
 test('sends the kubeconfig credentials and JSON bodies to the paths of the objects', async () => {
@@ -87,12 +91,12 @@ test('names are path segments, never paths', () => {
   expect(paths.token('karpor', 'a/b')).toBe('/api/v1/namespaces/karpor/serviceaccounts/a%2Fb/token');
 });
 
-test('a refusal becomes a HubApiError with the Status the hub sent', async () => {
+test('a refusal becomes a HubStatusError with the Status the hub sent', async () => {
   answer = { status: 409, body: JSON.stringify({ kind: 'Status', reason: 'AlreadyExists', message: 'secrets "x" already exists' }) };
   const err = await client().create('/api/v1/namespaces/karpor/secrets', {}).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(HubApiError);
+  expect(err).toBeInstanceOf(HubStatusError);
   expect(statusOf(err)).toBe(409);
-  expect(statusMessage(err)).toBe('409 AlreadyExists: secrets "x" already exists');
+  expect((err as Error).message).toBe('HTTP 409 AlreadyExists: secrets "x" already exists');
 });
 
 test('an answer that is not JSON is an error, also with a success status', async () => {
@@ -100,7 +104,7 @@ test('an answer that is not JSON is an error, also with a success status', async
   const err = await client().get('/api/v1/namespaces/karpor/secrets').catch((e: unknown) => e);
   expect(statusOf(err)).toBe(502);
   answer = { status: 503, body: 'upstream unavailable' };
-  expect(statusMessage(await client().get('/x').catch((e: unknown) => e))).toBe('503 answer is not JSON:');
+  expect(((await client().get('/x').catch((e: unknown) => e)) as Error).message).toBe('HTTP 503 answer is not JSON:');
 });
 
 test('a call that outlasts the timeout fails', async () => {
@@ -177,5 +181,71 @@ describe('a kept-alive connection the hub closes just as it is reused', () => {
     expect(statusOf(err)).toBeUndefined();
     expect(received).toEqual(['GET', 'POST']);
     rest.close();
+  });
+});
+
+describe('HubClient: one verb per kind of answer', () => {
+  let hub: HubClient;
+  const ops: Array<{ op: string; outcome: string }> = [];
+
+  beforeAll(() => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hub-client-')), 'config');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'hub', cluster: { server: url, 'certificate-authority-data': Buffer.from(ca).toString('base64') } }],
+        users: [{ name: 'bot', user: { token: 'bot-credential' } }],
+        contexts: [{ name: 'hub', context: { cluster: 'hub', user: 'bot' } }],
+        'current-context': 'hub',
+      }),
+    );
+    hub = new HubClient({ kind: 'kubeconfig', path: file }, 2000, (op, _s, outcome) => void ops.push({ op, outcome }));
+  });
+  afterAll(() => hub.reload());
+  beforeEach(() => void (ops.length = 0));
+
+  const status = (code: number, reason: string) => ({ status: code, body: JSON.stringify({ kind: 'Status', reason, message: `${reason.toLowerCase()} here` }) });
+
+  test('an object that is not there: undefined from getIfExists, false from deleteIfExists, a not-found HubError from get', async () => {
+    answer = status(404, 'NotFound');
+    expect(await hub.getIfExists('read grant', '/x')).toBeUndefined();
+    expect(await hub.deleteIfExists('delete grant', '/x')).toBe(false);
+    const err = await hub.get('list grants', '/x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HubError);
+    expect(err).toMatchObject({ kind: 'not-found', message: 'list grants: 404 NotFound: notfound here' });
+    expect(ops).toEqual([
+      { op: 'read grant', outcome: '404' },
+      { op: 'delete grant', outcome: '404' },
+      { op: 'list grants', outcome: '404' },
+    ]);
+  });
+
+  test('an object that is already there, or changed meanwhile: undefined from createUnlessExists and replaceUnlessChanged, a conflict from create', async () => {
+    answer = status(409, 'AlreadyExists');
+    expect(await hub.createUnlessExists('create serviceaccount', '/x', {})).toBeUndefined();
+    expect(await hub.replaceUnlessChanged('update request', '/x', {})).toBeUndefined();
+    await expect(hub.create('create grant', '/x', {})).rejects.toMatchObject({ kind: 'conflict' });
+  });
+
+  test('answers come back as they are; a deleted object is true', async () => {
+    answer = { status: 200, body: '{"metadata":{"name":"x"}}' };
+    expect(await hub.get('read grant', '/x')).toEqual({ metadata: { name: 'x' } });
+    expect(await hub.deleteIfExists('delete grant', '/x')).toBe(true);
+  });
+
+  test('a 401 reads the credentials again and tries once more; a second 401 is a forbidden HubError', async () => {
+    answer = status(401, 'Unauthorized');
+    const before = seen.length;
+    await expect(hub.get('list grants', '/x')).rejects.toMatchObject({ kind: 'forbidden' });
+    expect(seen.length - before).toBe(2);
+  });
+
+  test('the hub down is "unavailable", with an answer a person can act on', async () => {
+    answer = { status: 503, body: 'upstream unavailable' };
+    const err = (await hub.get('list grants', '/x').catch((e: unknown) => e)) as HubError;
+    expect(err.kind).toBe('unavailable');
+    expect(err.userMessage).toMatch(/not answering right now; nothing was issued/);
   });
 });
