@@ -142,7 +142,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     newRef,
     markup: slackMarkup,
     log,
-    hubWarning: () => rbac.warning(),
+    hubAcceptsAnyToken: () => rbac.acceptsAnyToken(),
     pendingRequests: (userId) => store.list({ requester: userId, state: 'pending' }),
     ...(settings.dashboardUrl && { dashboardUrl: settings.dashboardUrl }),
   });

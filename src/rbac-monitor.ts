@@ -16,9 +16,9 @@ export class RbacMonitor {
     private readonly metrics: Metrics,
   ) {}
 
-  /** The warning to show with every token while the hub has RBAC off. */
-  warning(): string | undefined {
-    return this.enabled === false ? RBAC_OFF : undefined;
+  /** True while the hub says it has RBAC off (people are warned in help). */
+  acceptsAnyToken(): boolean {
+    return this.enabled === false;
   }
 
   async check(): Promise<boolean | undefined> {

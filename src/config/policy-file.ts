@@ -9,7 +9,7 @@ const YEAR = 8760 * 3600;
 const duration = z.string({ error: 'must be a duration like 30m, 8h, 1h30m or 2d' }).transform((text, ctx) => {
   const d = parseDuration(text);
   if (!d.ok) {
-    ctx.addIssue({ code: 'custom', message: d.reason });
+    ctx.addIssue({ code: 'custom', message: d.reason.kind === 'zero-duration' ? 'must be longer than zero' : `"${d.reason.word}" is not a duration like 30m, 8h, 1h30m or 2d` });
     return z.NEVER;
   }
   return d.seconds;

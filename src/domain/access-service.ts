@@ -1,8 +1,8 @@
-import { parseCommand, USAGE, type Command, type Markup, type RevokeTarget } from './command';
-import { HubError, userMessageOf } from './errors';
-import { formatDuration } from './duration';
-import { isLive, relative, utc, type Grant } from './grant';
-import { canRevokeOthers, decide, mayRequest, rolesFor, roleByAlias, type Person, type Policy, type RolePolicy } from './policy';
+import { parseCommand, type Command, type Markup, type RevokeTarget } from './command';
+import { HubError } from './errors';
+import { isLive, type Grant } from './grant';
+import type { Answer, Message } from './messages';
+import { canRevokeOthers, decide, rolesFor, roleByAlias, type Person, type Policy, type RolePolicy } from './policy';
 import type { Audit, Clock, Directory, Hub, Notifier, Reply } from './ports';
 import type { AccessRequest } from './request';
 
@@ -17,8 +17,8 @@ export interface AccessServiceDeps {
   /** How the chat's markup reads (mentions, escaped text), for the command parser. */
   markup: Markup;
   dashboardUrl?: string;
-  /** Told in help when the hub accepts any token (RBAC off). */
-  hubWarning?: () => string | undefined;
+  /** Whether the hub accepts any token (RBAC off): people are warned in help. */
+  hubAcceptsAnyToken?: () => boolean;
   /** The person's access requests still waiting for a decision, for `status`. */
   pendingRequests?: (userId: string) => Promise<AccessRequest[]>;
   log: { error(obj: object, msg: string): void };
@@ -55,7 +55,7 @@ export class AccessService {
     } catch (err) {
       const ref = this.deps.newRef();
       this.deps.log.error({ err, ref, user: userId, what }, `${what} failed`);
-      await reply(userMessageOf(err, ref));
+      await reply({ kind: 'failed', error: err, ref });
       return undefined;
     }
   }
@@ -76,7 +76,7 @@ export class AccessService {
         case 'request': {
           const decision = decide(this.deps.policy, person, command);
           if (decision.kind === 'refused') {
-            this.deps.audit({ event: 'request.refused', user: userId, role: command.role, why: decision.reason });
+            this.deps.audit({ event: 'request.refused', user: userId, role: command.role, why: decision.reason.kind });
             await reply(decision.reason);
             return done('refused');
           }
@@ -85,7 +85,7 @@ export class AccessService {
             return { kind: 'approval', person, role, seconds, needsReason, ...(decision.reason && { reason: decision.reason }) };
           }
           const grant = await this.issue(person, decision.role, decision.seconds, {});
-          await reply(`Your \`${decision.role.alias}\` token is in your DM with me. It expires ${relative(grant.expiresAt, this.deps.clock.now())}.`);
+          await reply({ kind: 'issued', role: decision.role.alias, expiresAt: grant.expiresAt, now: this.deps.clock.now() });
           return done('issued');
         }
       }
@@ -122,23 +122,23 @@ export class AccessService {
   }
 
   /** "Show token again": a fresh token bound to the same grant, for its owner only. */
-  async showAgain(userId: string, grantId: string): Promise<string> {
+  async showAgain(userId: string, grantId: string): Promise<Answer> {
     const now = this.deps.clock.now();
     const grant = await this.deps.hub.grant(grantId);
-    if (!grant || grant.userId !== userId) return 'That grant does not exist any more, or it is not yours.';
-    if (!isLive(grant, now)) return 'That grant has expired. Ask for a new token with `/karpor-token`.';
+    if (!grant || grant.userId !== userId) return { kind: 'unknown-grant', askAgain: false };
+    if (!isLive(grant, now)) return { kind: 'grant-expired' };
     const person = await this.deps.directory.person(userId);
     const role = roleByAlias(this.deps.policy, grant.role);
     if (!role || !rolesFor(this.deps.policy, person).includes(role)) {
       await this.deps.hub.revoke(grant.id);
       this.deps.audit({ event: 'grant.revoked', grant: grant.id, user: userId, role: grant.role, by: 'policy' });
-      return `You may no longer have \`${grant.role}\`, so I revoked that grant.`;
+      return { kind: 'revoked-by-policy', role: grant.role };
     }
     const identity = { namespace: grant.namespace, serviceAccount: grant.serviceAccount, clusterRole: role.clusterRole };
     const { token } = await this.deps.hub.reissue(grant, identity);
     await this.deliver(grant, token);
     this.deps.audit({ event: 'grant.shown-again', grant: grant.id, user: userId, role: grant.role });
-    return 'A fresh token for that grant is in your DM.';
+    return { kind: 'shown-again' };
   }
 
   /** DMs the owners of grants about to end, once per grant across replicas. */
@@ -159,70 +159,54 @@ export class AccessService {
   async extend(userId: string, grantId: string, reply: Reply): Promise<CommandOutcome> {
     const grant = await this.deps.hub.grant(grantId);
     if (!grant || grant.userId !== userId) {
-      await reply('That grant does not exist any more, or it is not yours. Ask with `/karpor-token <role>`.');
+      await reply({ kind: 'unknown-grant', askAgain: true });
       return done('refused');
     }
     return this.run(userId, { kind: 'request', role: grant.role }, reply);
   }
 
-  help(person: Person): string {
-    const lines = [
-      '*Karpor tokens*: `/karpor-token <role> [duration]` sends you a time-limited token for the Karpor dashboard in a DM.',
-      mayRequest(rolesFor(this.deps.policy, person)),
-      USAGE,
-    ];
-    const warning = this.deps.hubWarning?.();
-    if (warning) lines.unshift(`:warning: ${warning}`);
-    return lines.join('\n');
+  help(person: Person): Message {
+    return { kind: 'help', mine: rolesFor(this.deps.policy, person), hubAcceptsAnyToken: this.deps.hubAcceptsAnyToken?.() ?? false };
   }
 
-  async status(person: Person): Promise<string> {
+  async status(person: Person): Promise<Message> {
     const now = this.deps.clock.now();
     const [allGrants, requests] = await Promise.all([this.deps.hub.grants({ userId: person.userId }), this.deps.pendingRequests?.(person.userId) ?? []]);
     const grants = allGrants.filter((g) => isLive(g, now));
-    const parts = [
-      grants.length === 0
-        ? 'You have no active Karpor grants.'
-        : `Your active Karpor grants:\n${grants.map((g) => `• \`${g.id}\` ${g.role}, expires ${relative(g.expiresAt, now)}${g.approvedBy?.length ? `, approved by ${g.approvedBy.map((u) => `<@${u}>`).join(', ')}` : ''}`).join('\n')}`,
-    ];
     const open = requests.filter((r) => r.state === 'pending' && r.expiresAt > now);
-    if (open.length > 0) {
-      parts.push(`Your requests waiting for approval:\n${open.map((r) => `• \`${r.id}\` ${r.role} for ${formatDuration(r.seconds)}, open until ${utc(r.expiresAt)} (${relative(r.expiresAt, now)})`).join('\n')}`);
-    }
-    return parts.join('\n');
+    return { kind: 'status', grants, requests: open, now };
   }
 
   /** "Revoke now" on a grant card; says which grant ended, so that the card can show it. */
-  async revokeGrant(userId: string, grantId: string): Promise<{ message: string; revoked?: Grant }> {
+  async revokeGrant(userId: string, grantId: string): Promise<{ message: Answer; revoked?: Grant }> {
     return this.revokeById(await this.deps.directory.person(userId), grantId);
   }
 
-  async revoke(person: Person, target: RevokeTarget): Promise<string> {
+  async revoke(person: Person, target: RevokeTarget): Promise<Answer> {
     const { hub, audit, notifier } = this.deps;
     const now = this.deps.clock.now();
     if ('grantId' in target) return (await this.revokeById(person, target.grantId)).message;
     const owner = 'userId' in target ? target.userId : person.userId;
     if (owner !== person.userId && !canRevokeOthers(this.deps.policy, person)) {
-      return 'Only approvers and Karpor administrators can revoke other people\'s grants.';
+      return { kind: 'revoking-others-refused' };
     }
     const grants = (await hub.grants({ userId: owner })).filter((g) => isLive(g, now));
     for (const grant of grants) await this.revokeOne(grant, person.userId);
     if (owner !== person.userId && grants.length > 0) {
-      await notifier.tell(owner, `<@${person.userId}> revoked your Karpor grants (${grants.length}).`);
+      await notifier.tell(owner, { kind: 'your-grants-revoked', by: person.userId, count: grants.length });
     }
     audit({ event: 'grants.revoked', user: owner, by: person.userId, count: grants.length });
-    const whose = owner === person.userId ? 'your' : `<@${owner}>'s`;
-    return grants.length === 0 ? `There were no active grants of ${owner === person.userId ? 'yours' : whose} to revoke.` : `Revoked ${grants.length} of ${whose} grants; their tokens stop working within 10 seconds.`;
+    return { kind: 'revoked-all', owner, self: owner === person.userId, count: grants.length };
   }
 
-  private async revokeById(person: Person, grantId: string): Promise<{ message: string; revoked?: Grant }> {
+  private async revokeById(person: Person, grantId: string): Promise<{ message: Answer; revoked?: Grant }> {
     const grant = await this.deps.hub.grant(grantId);
     if (!grant || (grant.userId !== person.userId && !canRevokeOthers(this.deps.policy, person))) {
-      return { message: `There is no grant \`${grantId}\` of yours. See \`/karpor-token status\`.` };
+      return { message: { kind: 'no-grant-to-revoke', grantId } };
     }
     await this.revokeOne(grant, person.userId);
-    if (grant.userId !== person.userId) await this.deps.notifier.tell(grant.userId, `<@${person.userId}> revoked your \`${grant.role}\` Karpor grant \`${grant.id}\`.`);
-    return { message: `Revoked grant \`${grant.id}\` (${grant.role}); its tokens stop working within 10 seconds.`, revoked: grant };
+    if (grant.userId !== person.userId) await this.deps.notifier.tell(grant.userId, { kind: 'your-grant-revoked', by: person.userId, grant });
+    return { message: { kind: 'revoked', grant }, revoked: grant };
   }
 
   private deliver(grant: Grant, token: string): Promise<void> {

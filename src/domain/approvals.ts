@@ -1,8 +1,7 @@
 import type { AccessService } from './access-service';
-import { formatDuration } from './duration';
-import { relative } from './grant';
 import { decide, roleByAlias, type Ask, type Policy, type RolePolicy } from './policy';
 import { StaleRequestError, type Audit, type Clock, type Directory, type Notifier, type Reply, type RequestStore } from './ports';
+import type { StepRefusal } from './messages';
 import * as life from './request';
 import type { AccessRequest, Step } from './request';
 
@@ -23,6 +22,9 @@ export interface ApprovalsDeps {
 const CLAIM_STALE_MS = 2 * 60_000;
 const CAS_ATTEMPTS = 5;
 
+/** A step of the request's life, or a change of the bot's own bookkeeping (which needs no reason). */
+type Change = Step | { ok: false; reason?: undefined };
+
 /**
  * Access requests for roles that need a second person. Every change is one compare-and-swap on
  * the store, so a click is applied once however often it arrives and whichever replica gets it;
@@ -39,9 +41,9 @@ export class Approvals {
     if (decision.kind === 'refused') return reply(decision.reason);
     if (decision.kind === 'grant') {
       await this.deps.service.issue(person, decision.role, decision.seconds, {});
-      return reply(`Your \`${decision.role.alias}\` token is in your DM with me.`);
+      return reply({ kind: 'issued', role: decision.role.alias, now: this.deps.clock.now() });
     }
-    if (decision.needsReason) return reply(`\`${decision.role.alias}\` needs a reason: \`/karpor-token ${decision.role.alias} ${formatDuration(decision.seconds)} -- <why you need it>\`.`);
+    if (decision.needsReason) return reply({ kind: 'needs-reason', role: decision.role.alias, seconds: decision.seconds });
     const approval = decision.role.approval!;
     const now = clock.now();
     const created = await store.create({
@@ -59,7 +61,7 @@ export class Approvals {
     audit({ event: 'request.opened', request: created.id, user: userId, role: created.role, seconds: created.seconds, reason: created.reason });
     const approvers = (await directory.members(approval)).filter((u) => u !== userId);
     const cards = await notifier.postApprovalCards(created, approvers);
-    await this.change(created.id, (req) => (req.state === 'pending' ? { ok: true, next: { ...req, cards } } : { ok: false, reason: 'decided already' }));
+    await this.change(created.id, (req) => (req.state === 'pending' ? { ok: true, next: { ...req, cards } } : { ok: false }));
     await reply({ kind: 'request-pending', request: { ...created, cards } });
   }
 
@@ -71,9 +73,9 @@ export class Approvals {
     this.deps.audit({ event: next.state === 'approved' ? 'request.approved' : 'request.approval-added', request: next.id, user: next.requester, approver: approverId, role: next.role, seconds: next.seconds, reason: next.reason });
     if (next.state !== 'approved') {
       await this.deps.notifier.updateApprovalCards(next);
-      return reply(`Your approval is recorded; the request needs ${role.approval!.count - next.approvals.length} more.`);
+      return reply({ kind: 'approval-recorded', more: role.approval!.count - next.approvals.length });
     }
-    await reply(`Approved. <@${next.requester}> gets the token now.`);
+    await reply({ kind: 'approved', requester: next.requester });
     await this.deliver(next);
   }
 
@@ -84,8 +86,8 @@ export class Approvals {
     const { next } = result;
     this.deps.audit({ event: 'request.denied', request: next.id, user: next.requester, approver: approverId, role: next.role, seconds: next.seconds, reason: next.reason, denyReason: reason });
     await this.deps.notifier.updateApprovalCards(next);
-    await this.deps.notifier.tell(next.requester, `<@${approverId}> denied your request for \`${next.role}\` (${formatDuration(next.seconds)}): ${reason}`);
-    await reply('Denied; the requester has been told why.');
+    await this.deps.notifier.tell(next.requester, { kind: 'your-request-denied', by: approverId, request: next, reason });
+    await reply({ kind: 'denied' });
   }
 
   async cancel(requestId: string, userId: string, reply: Reply): Promise<void> {
@@ -93,7 +95,7 @@ export class Approvals {
     if (!result) return;
     this.deps.audit({ event: 'request.cancelled', request: requestId, user: userId, role: result.next.role });
     await this.deps.notifier.updateApprovalCards(result.next);
-    await reply('Your request is cancelled.');
+    await reply({ kind: 'cancelled' });
   }
 
   /** Expires overdue requests and finishes approved ones nobody is delivering (after a restart). */
@@ -106,7 +108,7 @@ export class Approvals {
       if (!next) continue;
       this.deps.audit({ event: 'request.expired', request: next.id, user: next.requester, role: next.role });
       await this.deps.notifier.updateApprovalCards(next);
-      await this.deps.notifier.tell(next.requester, `Your request for \`${next.role}\` expired ${relative(next.expiresAt, now)} without a decision. Ask again if you still need it.`);
+      await this.deps.notifier.tell(next.requester, { kind: 'your-request-expired', request: next, now });
     }
     for (const req of await store.list({ state: 'approved' })) {
       const claimedAt = req.claim ? req.claim.at.getTime() : 0;
@@ -120,7 +122,7 @@ export class Approvals {
     const claimed = await this.change(approved.id, (r) =>
       r.state === 'approved' && (!r.claim || r.claim.instance === this.deps.instance || clock.now().getTime() - r.claim.at.getTime() >= CLAIM_STALE_MS)
         ? { ok: true, next: { ...r, claim: { instance: this.deps.instance, at: clock.now() } } }
-        : { ok: false, reason: 'claimed elsewhere' },
+        : { ok: false },
     );
     if (!claimed) return;
     let outcome: Step;
@@ -128,7 +130,7 @@ export class Approvals {
       const person = await directory.person(claimed.requester);
       // Still allowed now? The approval does not outlive the requester's membership.
       const decision = decide(policy, person, { role: claimed.role, seconds: claimed.seconds });
-      if (decision.kind === 'refused') throw new Error(`requester may no longer have it: ${decision.reason}`);
+      if (decision.kind === 'refused') throw new Error(`requester may no longer have it: ${decision.reason.kind}`);
       const grant = await this.deps.service.issue(person, decision.role, claimed.seconds, {
         approvedBy: claimed.approvals.map((a) => a.userId),
         ...(claimed.reason && { reason: claimed.reason }),
@@ -138,26 +140,21 @@ export class Approvals {
     } catch (err) {
       outcome = life.failed(claimed, err instanceof Error ? err.message : String(err));
     }
-    const final = await this.change(claimed.id, (r) => (outcome.ok && r.state === 'approved' ? { ok: true, next: { ...outcome.next, version: r.version } } : { ok: false, reason: 'moved on' }));
+    const final = await this.change(claimed.id, (r) => (outcome.ok && r.state === 'approved' ? { ok: true, next: { ...outcome.next, version: r.version } } : { ok: false }));
     if (!final) return;
     this.deps.audit({ event: final.state === 'delivered' ? 'request.delivered' : 'request.failed', request: final.id, user: final.requester, role: final.role, grant: final.grantId, failure: final.failure });
     await notifier.updateApprovalCards(final);
-    await notifier.tell(
-      final.requester,
-      final.state === 'delivered'
-        ? `<@${final.decidedBy}> approved your request for \`${final.role}\`; the token is in this DM (visible only to you).`
-        : `Your request for \`${final.role}\` was approved by <@${final.decidedBy}>, but I could not issue the token. Please ask again.`,
-    );
+    await notifier.tell(final.requester, { kind: final.state === 'delivered' ? 'your-request-delivered' : 'your-request-failed', request: final });
   }
 
   /** Applies a decision with compare-and-swap; a person who lost the race is told who won. */
   private async decideOn(requestId: string, reply: Reply, step: (req: AccessRequest, role: RolePolicy) => Step): Promise<{ next: AccessRequest; role: RolePolicy } | undefined> {
-    let reason = 'That request does not exist.';
+    let reason: StepRefusal = { kind: 'no-such-request' };
     let role: RolePolicy | undefined;
     const next = await this.change(requestId, (req) => {
       role = roleByAlias(this.deps.policy, req.role);
       if (!role) {
-        reason = `The role \`${req.role}\` is no longer in the policy.`;
+        reason = { kind: 'role-gone', role: req.role };
         return { ok: false, reason };
       }
       const result = step(req, role);
@@ -172,7 +169,7 @@ export class Approvals {
   }
 
   /** Read, step, compare-and-swap; again on a lost race. Undefined when the step says no. */
-  private async change(id: string, step: (req: AccessRequest) => Step): Promise<AccessRequest | undefined> {
+  private async change(id: string, step: (req: AccessRequest) => Change): Promise<AccessRequest | undefined> {
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const current = await this.deps.store.get(id);
       if (!current) return undefined;

@@ -1,4 +1,5 @@
 import { parseDuration, preview } from './duration';
+import type { InputProblem } from './messages';
 
 /** What a person asked for with `/karpor-token …`, before any policy is applied. */
 export type Command =
@@ -17,20 +18,16 @@ export interface Markup {
   person(word: string): string | undefined;
 }
 
-export type ParseResult = { ok: true; command: Command } | { ok: false; reason: string };
+export type ParseResult = { ok: true; command: Command } | { ok: false; reason: InputProblem };
 
 export const MAX_COMMAND_TEXT = 1000;
 export const MAX_REASON = 500;
 const ROLE = /^[a-z][a-z0-9-]{0,31}$/;
 export const GRANT_ID = /^[a-z0-9]{10}$/;
 
-export const USAGE =
-  'Usage: `/karpor-token <role> [duration] [-- reason]`, `/karpor-token status`, ' +
-  '`/karpor-token revoke [<grant-id>|all|@person]`, `/karpor-token help`. Durations look like 30m, 8h, 1h30m, 2d.';
-
 export function parseCommand(raw: string, markup: Markup): ParseResult {
   if (raw.length > MAX_COMMAND_TEXT) {
-    return fail(`That command is ${raw.length} characters long; the most is ${MAX_COMMAND_TEXT}.`);
+    return fail({ kind: 'command-too-long', length: raw.length, max: MAX_COMMAND_TEXT });
   }
   // Split the free-text reason off first so that its words are never read as arguments.
   const sep = /(?:^|\s)--(?:\s|$)/.exec(raw);
@@ -39,16 +36,16 @@ export function parseCommand(raw: string, markup: Markup): ParseResult {
   const words = head.trim().split(/\s+/).filter(Boolean);
   const first = words[0]?.toLowerCase();
 
-  if (first === undefined) return reasonText === undefined ? ok({ kind: 'help' }) : fail(`A reason needs a role before it. ${USAGE}`);
+  if (first === undefined) return reasonText === undefined ? ok({ kind: 'help' }) : fail({ kind: 'reason-needs-role' });
   if (first === 'help' || first === 'status') {
-    if (words.length > 1 || reasonText !== undefined) return fail(`\`${first}\` takes nothing after it. ${USAGE}`);
+    if (words.length > 1 || reasonText !== undefined) return fail({ kind: 'takes-nothing', word: first });
     return ok({ kind: first });
   }
   if (first === 'revoke') return parseRevoke(words.slice(1), reasonText, markup);
   if (!ROLE.test(first)) {
-    return fail(`"${preview(words[0]!)}" is not a role name. ${USAGE}`);
+    return fail({ kind: 'not-a-role', word: preview(words[0]!) });
   }
-  if (words.length > 2) return fail(`Unexpected "${preview(words[2]!)}" after the duration. ${USAGE}`);
+  if (words.length > 2) return fail({ kind: 'unexpected-after-duration', word: preview(words[2]!) });
   let seconds: number | undefined;
   if (words[1] !== undefined) {
     const d = parseDuration(words[1]);
@@ -56,22 +53,22 @@ export function parseCommand(raw: string, markup: Markup): ParseResult {
     seconds = d.seconds;
   }
   if (reasonText !== undefined) {
-    if (reasonText.length === 0) return fail('The reason after `--` is empty. Say why you need access, or leave out the `--`.');
-    if (reasonText.length > MAX_REASON) return fail(`The reason is ${reasonText.length} characters; the most is ${MAX_REASON}.`);
+    if (reasonText.length === 0) return fail({ kind: 'empty-reason' });
+    if (reasonText.length > MAX_REASON) return fail({ kind: 'reason-too-long', length: reasonText.length, max: MAX_REASON });
   }
   return ok({ kind: 'request', role: first, ...(seconds !== undefined && { seconds }), ...(reasonText !== undefined && { reason: reasonText }) });
 }
 
 function parseRevoke(args: string[], reasonText: string | undefined, markup: Markup): ParseResult {
-  if (reasonText !== undefined) return fail('`revoke` takes no reason.');
-  if (args.length > 1) return fail(`\`revoke\` takes one thing: a grant id, \`all\`, or @person. ${USAGE}`);
+  if (reasonText !== undefined) return fail({ kind: 'revoke-takes-no-reason' });
+  if (args.length > 1) return fail({ kind: 'revoke-takes-one-thing' });
   const arg = args[0];
   if (arg === undefined || arg.toLowerCase() === 'all') return ok({ kind: 'revoke', target: { mine: 'all' } });
   const userId = markup.person(arg);
   if (userId) return ok({ kind: 'revoke', target: { userId } });
   if (GRANT_ID.test(arg)) return ok({ kind: 'revoke', target: { grantId: arg } });
-  return fail(`"${preview(arg)}" is not a grant id (see \`/karpor-token status\`), \`all\` or @person.`);
+  return fail({ kind: 'not-a-grant-id', word: preview(arg) });
 }
 
 const ok = (command: Command): ParseResult => ({ ok: true, command });
-const fail = (reason: string): ParseResult => ({ ok: false, reason });
+const fail = (reason: InputProblem): ParseResult => ({ ok: false, reason });

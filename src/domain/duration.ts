@@ -1,17 +1,15 @@
 /** Durations as people type them: `30m`, `8h`, `1h30m`, `2d`. */
+import type { DurationProblem } from './messages';
 
 const UNIT_SECONDS: Record<string, number> = { d: 86_400, h: 3_600, m: 60 };
 const ORDER = ['d', 'h', 'm'];
 // Long enough for `99d23h59m`; anything longer is refused before parsing.
 const MAX_TEXT = 16;
 
-export type DurationResult = { ok: true; seconds: number } | { ok: false; reason: string };
+export type DurationResult = { ok: true; seconds: number } | { ok: false; reason: DurationProblem };
 
 export function parseDuration(text: string): DurationResult {
-  const bad = (): DurationResult => ({
-    ok: false,
-    reason: `"${preview(text)}" is not a duration. Use days, hours and minutes, like 30m, 8h, 1h30m or 2d.`,
-  });
+  const bad = (): DurationResult => ({ ok: false, reason: { kind: 'not-a-duration', word: preview(text) } });
   if (text.length === 0 || text.length > MAX_TEXT) return bad();
   const parts = /^(?:(\d{1,4})d)?(?:(\d{1,4})h)?(?:(\d{1,5})m)?$/.exec(text.toLowerCase());
   if (!parts || (!parts[1] && !parts[2] && !parts[3])) return bad();
@@ -20,7 +18,7 @@ export function parseDuration(text: string): DurationResult {
     const n = parts[i + 1];
     if (n) seconds += Number(n) * UNIT_SECONDS[unit]!;
   });
-  if (seconds === 0) return { ok: false, reason: 'A duration must be longer than zero.' };
+  if (seconds === 0) return { ok: false, reason: { kind: 'zero-duration' } };
   return { ok: true, seconds };
 }
 

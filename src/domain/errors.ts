@@ -26,13 +26,9 @@ export class HubError extends UserFacingError {
 export class DeliveryError extends UserFacingError {}
 
 /** Group membership cannot be known: the bot fails closed. */
-export class DirectoryUnavailableError extends UserFacingError {
+export class DirectoryUnavailableError extends Error {
   constructor(message: string) {
-    super(message, 'I cannot check your Slack user groups right now, so I can give you nothing. Try again in a few minutes.');
+    super(message);
+    this.name = 'DirectoryUnavailableError';
   }
-}
-
-export function userMessageOf(err: unknown, ref: string): string {
-  if (err instanceof UserFacingError) return `${err.userMessage} (ref ${ref})`;
-  return `Something went wrong on my side; nothing was issued. Try again, and tell your Karpor administrators if it keeps happening (ref ${ref}).`;
 }

@@ -1,4 +1,4 @@
-import { formatDuration } from './duration';
+import type { Refusal } from './messages';
 
 /** The minimum lifetime of a TokenRequest on Kubernetes. */
 export const MIN_SECONDS = 600;
@@ -64,7 +64,7 @@ export function canRevokeOthers(policy: Policy, person: Person): boolean {
 }
 
 export type Decision =
-  | { kind: 'refused'; reason: string }
+  | { kind: 'refused'; reason: Refusal }
   | { kind: 'grant'; role: RolePolicy; seconds: number }
   | { kind: 'needs-approval'; role: RolePolicy; seconds: number; reason?: string; needsReason: boolean };
 
@@ -79,17 +79,17 @@ export function decide(policy: Policy, person: Person, ask: Ask): Decision {
   const mine = rolesFor(policy, person);
   const role = roleByAlias(policy, ask.role);
   if (!role) {
-    return refuse(`There is no role "${ask.role}". ${mayRequest(mine)}`);
+    return refuse({ kind: 'no-such-role', role: ask.role, mine });
   }
   if (!mine.includes(role)) {
-    return refuse(`You are not in a group that may request \`${role.alias}\`. ${mayRequest(mine)}`);
+    return refuse({ kind: 'not-allowed', role: role.alias, mine });
   }
   const seconds = ask.seconds ?? role.defaultSeconds;
   if (seconds < MIN_SECONDS) {
-    return refuse(`${formatDuration(seconds)} is too short: the shortest token lasts 10m.`);
+    return refuse({ kind: 'too-short', seconds });
   }
   if (seconds > role.maxSeconds) {
-    return refuse(`\`${role.alias}\` can be had for at most ${formatDuration(role.maxSeconds)}; you asked for ${formatDuration(seconds)}.`);
+    return refuse({ kind: 'too-long', role: role.alias, maxSeconds: role.maxSeconds, seconds });
   }
   if (role.approval) {
     return { kind: 'needs-approval', role, seconds, ...(ask.reason && { reason: ask.reason }), needsReason: role.approval.reasonRequired && !ask.reason };
@@ -97,10 +97,4 @@ export function decide(policy: Policy, person: Person, ask: Ask): Decision {
   return { kind: 'grant', role, seconds };
 }
 
-export function mayRequest(roles: RolePolicy[]): string {
-  if (roles.length === 0) return 'You may not request any Karpor role; ask your Karpor administrators to add you to a group that may.';
-  const list = roles.map((r) => `\`${r.alias}\` (up to ${formatDuration(r.maxSeconds)}${r.approval ? ', needs approval' : ''})`);
-  return `You may request: ${list.join(', ')}.`;
-}
-
-const refuse = (reason: string): Decision => ({ kind: 'refused', reason });
+const refuse = (reason: Refusal): Decision => ({ kind: 'refused', reason });

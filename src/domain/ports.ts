@@ -1,5 +1,6 @@
 import type { Audience, Person, RolePolicy } from './policy';
 import type { Grant, NewGrant } from './grant';
+import type { Message, Notification } from './messages';
 import type { AccessRequest, NewAccessRequest } from './request';
 
 /** Slack user groups, by user ID. Cached by the adapter; `live` asks Slack now. */
@@ -67,7 +68,7 @@ export interface Notifier {
   /** The token, ephemeral in the person's DM, and a card without it to show again or revoke. */
   deliverToken(delivery: TokenDelivery): Promise<void>;
   /** A lasting DM to a person. */
-  tell(userId: string, text: string): Promise<void>;
+  tell(userId: string, message: Notification): Promise<void>;
   /** The DM shortly before a grant ends, with a way to ask again. */
   remindExpiry(grant: Grant): Promise<void>;
   /** Posts the approval card(s) for a new request; returns where they are. */
@@ -82,11 +83,8 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** Something to tell a person that the edge renders richly (e.g. with a Cancel button). */
-export type Notice = { kind: 'request-pending'; request: AccessRequest };
-
 /** The answer to a person's command or click (ephemeral where it was typed). */
-export type Reply = (message: string | Notice) => Promise<void>;
+export type Reply = (message: Message) => Promise<void>;
 
 export type AuditEvent = Record<string, string | number | boolean | undefined> & { event: string };
 export type Audit = (event: AuditEvent) => void;

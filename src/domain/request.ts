@@ -1,5 +1,5 @@
 import { canApprove, type Person, type RolePolicy } from './policy';
-import { relative, utc } from './grant';
+import type { StepRefusal } from './messages';
 
 /**
  * The life of an access request:
@@ -38,14 +38,14 @@ export interface AccessRequest {
 
 export type NewAccessRequest = Omit<AccessRequest, 'version'>;
 
-export type Step = { ok: true; next: AccessRequest } | { ok: false; reason: string };
+export type Step = { ok: true; next: AccessRequest } | { ok: false; reason: StepRefusal };
 
 export function approve(req: AccessRequest, approver: Person, role: RolePolicy, now: Date): Step {
   const closed = notOpen(req, now);
   if (closed) return closed;
-  if (approver.userId === req.requester) return no('You cannot approve your own request.');
-  if (!canApprove(role, approver)) return no(`Only members of the approver groups of \`${role.alias}\` can approve this request.`);
-  if (req.approvals.some((a) => a.userId === approver.userId)) return no(`You have already approved this request; it needs ${role.approval!.count - req.approvals.length} more approval(s).`);
+  if (approver.userId === req.requester) return no({ kind: 'own-request', step: 'approve' });
+  if (!canApprove(role, approver)) return no({ kind: 'not-an-approver', role: role.alias, step: 'approve' });
+  if (req.approvals.some((a) => a.userId === approver.userId)) return no({ kind: 'approved-already', more: role.approval!.count - req.approvals.length });
   const approvals = [...req.approvals, { userId: approver.userId, at: now }];
   if (approvals.length < role.approval!.count) return ok({ ...req, approvals });
   return ok({ ...req, approvals, state: 'approved', decidedBy: approver.userId, decidedAt: now });
@@ -54,57 +54,40 @@ export function approve(req: AccessRequest, approver: Person, role: RolePolicy, 
 export function deny(req: AccessRequest, approver: Person, role: RolePolicy, reason: string, now: Date): Step {
   const closed = notOpen(req, now);
   if (closed) return closed;
-  if (approver.userId === req.requester) return no('You cannot decide on your own request; use Cancel to withdraw it.');
-  if (!canApprove(role, approver)) return no(`Only members of the approver groups of \`${role.alias}\` can deny this request.`);
+  if (approver.userId === req.requester) return no({ kind: 'own-request', step: 'deny' });
+  if (!canApprove(role, approver)) return no({ kind: 'not-an-approver', role: role.alias, step: 'deny' });
   return ok({ ...req, state: 'denied', decidedBy: approver.userId, decidedAt: now, denyReason: reason });
 }
 
 export function cancel(req: AccessRequest, userId: string, now: Date): Step {
-  if (userId !== req.requester) return no('Only the person who asked can cancel this request.');
+  if (userId !== req.requester) return no({ kind: 'not-the-requester' });
   const closed = notOpen(req, now);
   if (closed) return closed;
   return ok({ ...req, state: 'cancelled', decidedBy: userId, decidedAt: now });
 }
 
 export function expire(req: AccessRequest, now: Date): Step {
-  if (req.state !== 'pending') return no(`The request is ${req.state}, not pending.`);
-  if (now < req.expiresAt) return no('The request has not expired yet.');
+  if (req.state !== 'pending') return no({ kind: 'not-in-state', state: req.state, expected: 'pending' });
+  if (now < req.expiresAt) return no({ kind: 'not-expired-yet' });
   return ok({ ...req, state: 'expired', decidedAt: now });
 }
 
 export function delivered(req: AccessRequest, grantId: string, tokenExpiresAt: Date): Step {
-  if (req.state !== 'approved') return no(`The request is ${req.state}, not approved.`);
+  if (req.state !== 'approved') return no({ kind: 'not-in-state', state: req.state, expected: 'approved' });
   return ok({ ...req, state: 'delivered', grantId, tokenExpiresAt });
 }
 
 export function failed(req: AccessRequest, failure: string): Step {
-  if (req.state !== 'approved') return no(`The request is ${req.state}, not approved.`);
+  if (req.state !== 'approved') return no({ kind: 'not-in-state', state: req.state, expected: 'approved' });
   return ok({ ...req, state: 'failed', failure });
 }
 
 /** Why a request can no longer be decided, told so that the loser of a race knows who won. */
 export function notOpen(req: AccessRequest, now: Date): Step | undefined {
-  if (req.state === 'pending' && now >= req.expiresAt) return no(`This request expired ${relative(req.expiresAt, now)} without a decision.`);
+  if (req.state === 'pending' && now >= req.expiresAt) return no({ kind: 'request-expired', expiresAt: req.expiresAt, now });
   if (req.state === 'pending') return undefined;
-  return no(`This request was already ${outcome(req)}.`);
-}
-
-export function outcome(req: AccessRequest): string {
-  const by = req.decidedBy ? ` by <@${req.decidedBy}>` : '';
-  const at = req.decidedAt ? ` at ${utc(req.decidedAt)}` : '';
-  switch (req.state) {
-    case 'approved':
-    case 'delivered':
-    case 'failed':
-      return `approved${by}${at}`;
-    case 'pending':
-      return 'pending';
-    case 'expired':
-      return `expired${at}`;
-    default:
-      return `${req.state}${by}${at}`;
-  }
+  return no({ kind: 'request-decided', request: req });
 }
 
 const ok = (next: AccessRequest): Step => ({ ok: true, next });
-const no = (reason: string): Step => ({ ok: false, reason });
+const no = (reason: StepRefusal): Step => ({ ok: false, reason });

@@ -4,7 +4,9 @@ import type { Clock, Notifier, TokenDelivery } from '../domain/ports';
 import type { AccessRequest } from '../domain/request';
 import { expiryReminder, grantCard, tokenMessage, type SlackMessage } from './messages/token';
 import type { Grant } from '../domain/grant';
+import type { Notification } from '../domain/messages';
 import type { DmChannels } from './dm-channels';
+import { say } from './text';
 
 /** The Notifier port over the Slack Web API (with the DM channel known, a token costs two calls). */
 export class SlackNotifier implements Notifier {
@@ -35,8 +37,8 @@ export class SlackNotifier implements Notifier {
     await this.client.chat.postMessage({ channel, ...grantCard(delivery.grant, now) }).catch(() => undefined);
   }
 
-  tell(userId: string, text: string): Promise<void> {
-    return this.postToDm(userId, { text });
+  tell(userId: string, message: Notification): Promise<void> {
+    return this.postToDm(userId, { text: say(message) });
   }
 
   remindExpiry(grant: Grant): Promise<void> {

@@ -1,11 +1,14 @@
 import type { RespondFn } from '@slack/bolt';
-import type { Notice, Reply } from '../domain/ports';
+import type { Message } from '../domain/messages';
+import type { Reply } from '../domain/ports';
 import { pendingMessage } from './messages/approval';
 import type { SlackMessage } from './messages/token';
+import { say } from './text';
 
-export function render(message: string | Notice): SlackMessage | { text: string } {
-  if (typeof message === 'string') return { text: message };
-  return pendingMessage(message.request);
+/** A message as Slack shows it: words (text.ts), with buttons where it offers them. */
+export function render(message: Message): SlackMessage | { text: string } {
+  if (message.kind === 'request-pending') return pendingMessage(message.request);
+  return { text: say(message) };
 }
 
 /**

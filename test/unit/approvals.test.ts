@@ -7,7 +7,7 @@ async function open(w: World, userId: string, ask: Ask): Promise<AccessRequest> 
   const r = new Replies();
   await w.approvals.request(userId, ask, r.reply);
   const last = r.last;
-  if (typeof last !== 'object' || last.kind !== 'request-pending') throw new Error(`no request was opened: ${JSON.stringify(r.all)}`);
+  if (!last || last.kind !== 'request-pending') throw new Error(`no request was opened: ${JSON.stringify(r.all)}`);
   return last.request;
 }
 
@@ -379,6 +379,6 @@ describe('failed delivery', () => {
     await approveAs(w, req.id, U.appr1);
     expect(w.hub.callsOf('issue')).toHaveLength(0);
     expect(w.store.peek(req.id)!.state).toBe('failed');
-    expect(w.store.peek(req.id)!.failure).toContain('requester may no longer have it: You are not in a group that may request `admin`.');
+    expect(w.store.peek(req.id)!.failure).toContain('requester may no longer have it: not-allowed');
   });
 });

@@ -1,16 +1,17 @@
-import { MAX_COMMAND_TEXT, MAX_REASON, parseCommand, USAGE, type Command } from '../../src/domain/command';
+import { MAX_COMMAND_TEXT, MAX_REASON, parseCommand, type Command } from '../../src/domain/command';
+import { say, USAGE } from '../../src/slack/text';
 import { escapeMrkdwn, isSlackUserId, mentionedUser, plainFromSlack, slackMarkup } from '../../src/slack/markup';
 
 function okCommand(text: string): Command {
   const result = parseCommand(text, slackMarkup);
-  if (!result.ok) throw new Error(`expected ${JSON.stringify(text)} to parse, got: ${result.reason}`);
+  if (!result.ok) throw new Error(`expected ${JSON.stringify(text)} to parse, got: ${say(result.reason)}`);
   return result.command;
 }
 
 function reasonFor(text: string): string {
   const result = parseCommand(text, slackMarkup);
   if (result.ok) throw new Error(`expected ${JSON.stringify(text)} to be refused, got ${JSON.stringify(result.command)}`);
-  return result.reason;
+  return say(result.reason);
 }
 
 describe('parseCommand: every form', () => {

@@ -12,7 +12,6 @@ import {
   type Hub,
   type Identity,
   type IssuedToken,
-  type Notice,
   type Notifier,
   type Reply,
   type RequestStore,
@@ -20,6 +19,8 @@ import {
 } from '../../src/domain/ports';
 import type { AccessRequest, NewAccessRequest } from '../../src/domain/request';
 import { slackMarkup } from '../../src/slack/markup';
+import { say } from '../../src/slack/text';
+import type { Message, Notification } from '../../src/domain/messages';
 
 /** Lets other pending promises run, so that concurrent callers really interleave. */
 export const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -224,9 +225,10 @@ export class RecordingNotifier implements Notifier {
     this.deliveries.push(delivery);
   }
 
-  async tell(userId: string, text: string): Promise<void> {
+  /** Worded as Slack shows it. */
+  async tell(userId: string, message: Notification): Promise<void> {
     await tick();
-    this.told.push({ userId, text });
+    this.told.push({ userId, text: say(message) });
   }
 
   async remindExpiry(grant: Grant): Promise<void> {
@@ -334,21 +336,22 @@ export const sampleGroups: Record<string, string[]> = {
   [U.vip]: [],
 };
 
+/** The answers given, as the domain decided them (`all`) and as Slack words them (`texts`). */
 export class Replies {
-  readonly all: Array<string | Notice> = [];
+  readonly all: Message[] = [];
   readonly reply: Reply = async (message) => {
     this.all.push(message);
   };
   get texts(): string[] {
-    return this.all.map((m) => (typeof m === 'string' ? m : `[${m.kind}]`));
+    return this.all.map((m) => (m.kind === 'request-pending' ? `[${m.kind}]` : say(m)));
   }
-  get last(): string | Notice | undefined {
+  get last(): Message | undefined {
     return this.all[this.all.length - 1];
   }
   lastText(): string {
     const last = this.last;
-    if (typeof last !== 'string') throw new Error(`the last reply is not text: ${JSON.stringify(last)}`);
-    return last;
+    if (!last || last.kind === 'request-pending') throw new Error(`the last reply is not text: ${JSON.stringify(last)}`);
+    return say(last);
   }
 }
 

@@ -6,11 +6,11 @@ import {
   expire,
   failed,
   notOpen,
-  outcome,
   type AccessRequest,
   type RequestState,
   type Step,
 } from '../../src/domain/request';
+import { outcome, say } from '../../src/slack/text';
 import { approvalPolicy, person, rolePolicy, U } from './fakes';
 
 const T0 = new Date('2030-01-01T12:00:00Z');
@@ -46,13 +46,13 @@ function request(overrides: Partial<AccessRequest> = {}): AccessRequest {
 }
 
 function next(step: Step): AccessRequest {
-  if (!step.ok) throw new Error(`expected the step to succeed: ${step.reason}`);
+  if (!step.ok) throw new Error(`expected the step to succeed: ${say(step.reason)}`);
   return step.next;
 }
 
 function refusal(step: Step): string {
   if (step.ok) throw new Error(`expected a refusal, got state ${step.next.state}`);
-  return step.reason;
+  return say(step.reason);
 }
 
 /** Requests in every state other than pending, as the store would hold them. */
@@ -229,7 +229,8 @@ describe('closed requests say who decided', () => {
     ['expired', 'This request was already expired at 2030-01-01 12:30 UTC.'],
   ])('%s', (state, message) => {
     const req = decidedBy[state];
-    expect(notOpen(req, OPEN)).toEqual({ ok: false, reason: message });
+    const closed = notOpen(req, OPEN);
+    expect(closed && !closed.ok && say(closed.reason)).toBe(message);
     expect(refusal(approve(req, appr2, single, OPEN))).toBe(message);
     expect(refusal(approve(req, appr1, single, OPEN))).toBe(message);
     expect(refusal(deny(req, appr1, single, 'no', OPEN))).toBe(message);

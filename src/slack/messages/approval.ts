@@ -1,9 +1,10 @@
 import type { KnownBlock, View } from '@slack/types';
 import { formatDuration } from '../../domain/duration';
 import { relative, utc } from '../../domain/grant';
-import { outcome, type AccessRequest } from '../../domain/request';
+import type { AccessRequest } from '../../domain/request';
 import { escapeMrkdwn } from '../markup';
 import { ACTION, FIELD, VIEW } from './ids';
+import { outcome, say } from '../text';
 import type { SlackMessage } from './token';
 
 function summary(req: AccessRequest): string {
@@ -48,7 +49,7 @@ function decided(req: AccessRequest): string {
 
 /** What the requester sees right after asking: pending, with a way to withdraw. */
 export function pendingMessage(req: AccessRequest): SlackMessage {
-  const text = `Your request for \`${req.role}\` (${formatDuration(req.seconds)}) is waiting for approval until ${utc(req.expiresAt)}. The token will come to your DM with me.`;
+  const text = say({ kind: 'request-pending', request: req });
   return {
     text,
     blocks: [

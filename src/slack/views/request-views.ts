@@ -48,7 +48,7 @@ export function reasonSubmitted(deps: ViewDeps) {
     const userId = body.user.id;
     const { role, seconds } = metadata(view.private_metadata);
     const reply = deps.replyInDm(userId);
-    if (typeof role !== 'string') return void (await reply('That form is no longer valid; ask again with `/karpor-token <role> [duration]`.'));
+    if (typeof role !== 'string') return void (await reply({ kind: 'form-expired' }));
     await deps.service.guarded(userId, 'approval request', async () => {
       // Role and duration are asked again of the policy: the form is only what was typed.
       await deps.approvals.request(userId, { role, ...(typeof seconds === 'number' && { seconds }), reason }, reply);

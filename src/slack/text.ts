@@ -1,0 +1,170 @@
+import { DirectoryUnavailableError, UserFacingError } from '../domain/errors';
+import { formatDuration } from '../domain/duration';
+import { relative, utc } from '../domain/grant';
+import type { Message } from '../domain/messages';
+import { MIN_SECONDS, type RolePolicy } from '../domain/policy';
+import type { AccessRequest } from '../domain/request';
+import { RBAC_OFF } from '../rbac-monitor';
+
+/** Every sentence the bot says in answers and DMs, in Slack's mrkdwn, from what the domain decided. */
+
+export const USAGE =
+  'Usage: `/karpor-token <role> [duration] [-- reason]`, `/karpor-token status`, ' +
+  '`/karpor-token revoke [<grant-id>|all|@person]`, `/karpor-token help`. Durations look like 30m, 8h, 1h30m, 2d.';
+
+const mention = (userId: string) => `<@${userId}>`;
+
+export function mayRequest(roles: RolePolicy[]): string {
+  if (roles.length === 0) return 'You may not request any Karpor role; ask your Karpor administrators to add you to a group that may.';
+  const list = roles.map((r) => `\`${r.alias}\` (up to ${formatDuration(r.maxSeconds)}${r.approval ? ', needs approval' : ''})`);
+  return `You may request: ${list.join(', ')}.`;
+}
+
+/** How a request ended, for the loser of a race and for the cards: `denied by @x at …`. */
+export function outcome(req: AccessRequest): string {
+  const by = req.decidedBy ? ` by ${mention(req.decidedBy)}` : '';
+  const at = req.decidedAt ? ` at ${utc(req.decidedAt)}` : '';
+  switch (req.state) {
+    case 'approved':
+    case 'delivered':
+    case 'failed':
+      return `approved${by}${at}`;
+    case 'pending':
+      return 'pending';
+    case 'expired':
+      return `expired${at}`;
+    default:
+      return `${req.state}${by}${at}`;
+  }
+}
+
+export function say(m: Message): string {
+  switch (m.kind) {
+    // What was typed
+    case 'command-too-long':
+      return `That command is ${m.length} characters long; the most is ${m.max}.`;
+    case 'reason-needs-role':
+      return `A reason needs a role before it. ${USAGE}`;
+    case 'takes-nothing':
+      return `\`${m.word}\` takes nothing after it. ${USAGE}`;
+    case 'not-a-role':
+      return `"${m.word}" is not a role name. ${USAGE}`;
+    case 'unexpected-after-duration':
+      return `Unexpected "${m.word}" after the duration. ${USAGE}`;
+    case 'not-a-duration':
+      return `"${m.word}" is not a duration. Use days, hours and minutes, like 30m, 8h, 1h30m or 2d.`;
+    case 'zero-duration':
+      return 'A duration must be longer than zero.';
+    case 'empty-reason':
+      return 'The reason after `--` is empty. Say why you need access, or leave out the `--`.';
+    case 'reason-too-long':
+      return `The reason is ${m.length} characters; the most is ${m.max}.`;
+    case 'revoke-takes-no-reason':
+      return '`revoke` takes no reason.';
+    case 'revoke-takes-one-thing':
+      return `\`revoke\` takes one thing: a grant id, \`all\`, or @person. ${USAGE}`;
+    case 'not-a-grant-id':
+      return `"${m.word}" is not a grant id (see \`/karpor-token status\`), \`all\` or @person.`;
+    // The policy
+    case 'no-such-role':
+      return `There is no role "${m.role}". ${mayRequest(m.mine)}`;
+    case 'not-allowed':
+      return `You are not in a group that may request \`${m.role}\`. ${mayRequest(m.mine)}`;
+    case 'too-short':
+      return `${formatDuration(m.seconds)} is too short: the shortest token lasts ${formatDuration(MIN_SECONDS)}.`;
+    case 'too-long':
+      return `\`${m.role}\` can be had for at most ${formatDuration(m.maxSeconds)}; you asked for ${formatDuration(m.seconds)}.`;
+    // An access request's steps
+    case 'own-request':
+      return m.step === 'approve' ? 'You cannot approve your own request.' : 'You cannot decide on your own request; use Cancel to withdraw it.';
+    case 'not-an-approver':
+      return `Only members of the approver groups of \`${m.role}\` can ${m.step} this request.`;
+    case 'approved-already':
+      return `You have already approved this request; it needs ${m.more} more approval(s).`;
+    case 'not-the-requester':
+      return 'Only the person who asked can cancel this request.';
+    case 'request-expired':
+      return `This request expired ${relative(m.expiresAt, m.now)} without a decision.`;
+    case 'request-decided':
+      return `This request was already ${outcome(m.request)}.`;
+    case 'not-in-state':
+      return `The request is ${m.state}, not ${m.expected}.`;
+    case 'not-expired-yet':
+      return 'The request has not expired yet.';
+    case 'no-such-request':
+      return 'That request does not exist.';
+    case 'role-gone':
+      return `The role \`${m.role}\` is no longer in the policy.`;
+    // Answers
+    case 'issued':
+      return `Your \`${m.role}\` token is in your DM with me.${m.expiresAt ? ` It expires ${relative(m.expiresAt, m.now)}.` : ''}`;
+    case 'help':
+      return [
+        ...(m.hubAcceptsAnyToken ? [`:warning: ${RBAC_OFF}`] : []),
+        '*Karpor tokens*: `/karpor-token <role> [duration]` sends you a time-limited token for the Karpor dashboard in a DM.',
+        mayRequest(m.mine),
+        USAGE,
+      ].join('\n');
+    case 'status': {
+      const approvedBy = (ids?: string[]) => (ids?.length ? `, approved by ${ids.map(mention).join(', ')}` : '');
+      const parts = [
+        m.grants.length === 0
+          ? 'You have no active Karpor grants.'
+          : `Your active Karpor grants:\n${m.grants.map((g) => `• \`${g.id}\` ${g.role}, expires ${relative(g.expiresAt, m.now)}${approvedBy(g.approvedBy)}`).join('\n')}`,
+      ];
+      if (m.requests.length > 0) {
+        parts.push(`Your requests waiting for approval:\n${m.requests.map((r) => `• \`${r.id}\` ${r.role} for ${formatDuration(r.seconds)}, open until ${utc(r.expiresAt)} (${relative(r.expiresAt, m.now)})`).join('\n')}`);
+      }
+      return parts.join('\n');
+    }
+    case 'unknown-grant':
+      return `That grant does not exist any more, or it is not yours.${m.askAgain ? ' Ask with `/karpor-token <role>`.' : ''}`;
+    case 'grant-expired':
+      return 'That grant has expired. Ask for a new token with `/karpor-token`.';
+    case 'revoked-by-policy':
+      return `You may no longer have \`${m.role}\`, so I revoked that grant.`;
+    case 'shown-again':
+      return 'A fresh token for that grant is in your DM.';
+    case 'revoking-others-refused':
+      return "Only approvers and Karpor administrators can revoke other people's grants.";
+    case 'revoked-all': {
+      const whose = m.self ? 'your' : `${mention(m.owner)}'s`;
+      return m.count === 0 ? `There were no active grants of ${m.self ? 'yours' : whose} to revoke.` : `Revoked ${m.count} of ${whose} grants; their tokens stop working within 10 seconds.`;
+    }
+    case 'no-grant-to-revoke':
+      return `There is no grant \`${m.grantId}\` of yours. See \`/karpor-token status\`.`;
+    case 'revoked':
+      return `Revoked grant \`${m.grant.id}\` (${m.grant.role}); its tokens stop working within 10 seconds.`;
+    case 'needs-reason':
+      return `\`${m.role}\` needs a reason: \`/karpor-token ${m.role} ${formatDuration(m.seconds)} -- <why you need it>\`.`;
+    case 'request-pending':
+      return `Your request for \`${m.request.role}\` (${formatDuration(m.request.seconds)}) is waiting for approval until ${utc(m.request.expiresAt)}. The token will come to your DM with me.`;
+    case 'approval-recorded':
+      return `Your approval is recorded; the request needs ${m.more} more.`;
+    case 'approved':
+      return `Approved. ${mention(m.requester)} gets the token now.`;
+    case 'denied':
+      return 'Denied; the requester has been told why.';
+    case 'cancelled':
+      return 'Your request is cancelled.';
+    case 'form-expired':
+      return 'That form is no longer valid; ask again with `/karpor-token <role> [duration]`.';
+    case 'failed':
+      if (m.error instanceof UserFacingError) return `${m.error.userMessage} (ref ${m.ref})`;
+      if (m.error instanceof DirectoryUnavailableError) return `I cannot check your Slack user groups right now, so I can give you nothing. Try again in a few minutes. (ref ${m.ref})`;
+      return `Something went wrong on my side; nothing was issued. Try again, and tell your Karpor administrators if it keeps happening (ref ${m.ref}).`;
+    // DMs about what others (or time) did
+    case 'your-grants-revoked':
+      return `${mention(m.by)} revoked your Karpor grants (${m.count}).`;
+    case 'your-grant-revoked':
+      return `${mention(m.by)} revoked your \`${m.grant.role}\` Karpor grant \`${m.grant.id}\`.`;
+    case 'your-request-denied':
+      return `${mention(m.by)} denied your request for \`${m.request.role}\` (${formatDuration(m.request.seconds)}): ${m.reason}`;
+    case 'your-request-expired':
+      return `Your request for \`${m.request.role}\` expired ${relative(m.request.expiresAt, m.now)} without a decision. Ask again if you still need it.`;
+    case 'your-request-delivered':
+      return `${mention(m.request.decidedBy ?? '')} approved your request for \`${m.request.role}\`; the token is in this DM (visible only to you).`;
+    case 'your-request-failed':
+      return `Your request for \`${m.request.role}\` was approved by ${mention(m.request.decidedBy ?? '')}, but I could not issue the token. Please ask again.`;
+  }
+}
