@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { METRIC_PREFIX, Metrics } from '../../src/metrics';
 
 const README = readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+const CHANGELOG = readFileSync(path.join(__dirname, '../../CHANGELOG.md'), 'utf8');
 
 function nodeDefaults(): Set<string> {
   const registry = new Registry();
@@ -54,4 +55,15 @@ test('the hub\'s RBAC state is two clean 0/1 gauges', async () => {
   expect(await state()).toEqual([1, 0]);
   m.hubRbac(undefined);
   expect(await state()).toEqual([0, 0]);
+});
+
+test('the changelog\'s renames lead to metrics the bot registers', () => {
+  const renames = [...CHANGELOG.matchAll(/^\s*\| `(karpor_[a-z_]+)`[^|]* \| (.*) \|$/gm)];
+  expect(renames.length).toBeGreaterThanOrEqual(8);
+  for (const [, before, now] of renames) {
+    expect(own.map((m) => m.name)).not.toContain(before);
+    const names = [...now!.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!);
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) expect([before, name, own.some((m) => m.name === name)]).toEqual([before, name, true]);
+  }
 });
