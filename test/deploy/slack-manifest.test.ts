@@ -44,6 +44,13 @@ describe('the install notes print the manifest to paste', () => {
     expect(http).not.toContain('SLACK_APP_TOKEN');
   });
 
+  test('HTTP mode on the example host says to set the real one', () => {
+    expect(http).not.toMatch(/example host/);
+    const notes = renderNotes({ slack: { mode: 'http' } });
+    expect(notes).toMatch(/ingress\.host: still the example host; set it to\s+your public host/);
+    expect(notes).toMatch(/No Ingress was created/);
+  });
+
   test('the command and interactivity are those the bot serves, in both modes', () => {
     for (const notes of [socket, http]) {
       const manifest = parse(manifestIn(notes)) as Obj;
