@@ -399,6 +399,8 @@ describe('the policy from an existing ConfigMap', () => {
   test('does not check or hash the chart\'s own policy text, which it ignores', () => {
     expect(deploymentOf(objects).spec.template.metadata.annotations ?? {}).not.toHaveProperty('checksum/policy');
     expect(() => render({ ...VALUE_SETS['the policy from an existing ConfigMap'], policy: 'identity: {}\n' })).not.toThrow();
+    expect(() => render({ ...VALUE_SETS['the policy from an existing ConfigMap'], policy: '' })).not.toThrow();
+    expect(() => render({ policy: '' })).toThrow(/policy has no roles/);
   });
 });
 
