@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { loadSettings } from '../../src/config/env';
 import { policyFrom } from '../../src/config/policy-file';
 import { Metrics } from '../../src/metrics';
-import { CHART, NAMESPACE, helm, helmBinary, only, render, type Obj } from './helm';
+import { CHART, NAMESPACE, helm, helmBinary, only, promqlErrors, render, type Obj } from './helm';
 
 const appVersion = String((parse(readFileSync(path.join(CHART, 'Chart.yaml'), 'utf8')) as Obj).appVersion);
 const FAKE_SECRETS: Record<string, string> = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'signing-secret', SLACK_APP_TOKEN: 'xapp-test' };
@@ -350,6 +350,13 @@ describe('metrics', () => {
         expect(r.labels).toMatchObject({ severity: expect.stringMatching(/^(critical|warning)$/), team: 'platform' });
         expect(r.annotations.summary).toEqual(expect.any(String));
       }
+    });
+
+    test('every expression is PromQL that Prometheus\'s own parser accepts', () => {
+      const exprs = rules.map((r) => String(r.expr));
+      expect(promqlErrors(exprs)).toEqual(exprs.map(() => ''));
+      // The parser does refuse a broken one.
+      expect(promqlErrors([`${exprs[0]} )`])[0]).toMatch(/parse error/);
     });
 
     test('every series it reads is one the bot exports', () => {

@@ -107,3 +107,15 @@ export function manifestIn(notes: string): string {
   if (start < 0 || end < start) throw new Error('NOTES.txt prints no Slack app manifest between its marker lines');
   return notes.slice(start + MANIFEST_START.length, end).replace(/^\n/, '');
 }
+
+/** Prometheus's own parser on each expression: "" when it parses, else its error (built by deploy/helm/install-helm.sh). */
+export function promqlErrors(exprs: string[]): string[] {
+  const goMod = readFileSync(path.join(REPO, 'test/deploy/promql/go.mod'), 'utf8');
+  const version = /^require github\.com\/prometheus\/prometheus (\S+)$/m.exec(goMod)![1]!;
+  const dir = process.env.PROMQL_CHECK_BIN_DIR || path.join(REPO, '.hub/bin', `promql-check-${version}`);
+  const bin = path.join(dir, 'promql-check');
+  if (!existsSync(bin)) throw new Error(`promql-check is not built at ${bin}. Build it with: bash deploy/helm/install-helm.sh`);
+  const res = spawnSync(bin, [], { input: JSON.stringify(exprs), encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`promql-check failed: ${res.stderr}`);
+  return JSON.parse(res.stdout) as string[];
+}
