@@ -239,10 +239,11 @@ export class Bot {
   /** Expired grants go (their tokens with them); reminders; overdue requests expire; approved ones are delivered. */
   async houseKeep(): Promise<void> {
     try {
-      const removed = await this.hub.deleteExpired();
+      const { removed, live } = await this.hub.deleteExpired();
       if (removed > 0) this.log.info({ removed }, 'expired grants removed');
+      this.metrics.liveGrants(live);
       await this.service.remindExpiring(this.intervals.reminderMs);
-      await this.approvals.resume();
+      this.metrics.pendingRequests(await this.approvals.resume());
     } catch (err) {
       this.log.warn({ err }, 'housekeeping failed');
     }

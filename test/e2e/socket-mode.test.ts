@@ -90,7 +90,7 @@ test('health, readiness and metrics answer on the port bot.start() returned; Sla
   expect(JSON.parse(ready.body)).toEqual({ hub: true, slack: true, accepting: true });
   const metrics = await get(base, '/metrics');
   expect(metrics.status).toBe(200);
-  expect(metrics.body).toMatch(/^karpor_tokens_issued_total\{role="guest"\} [1-9]/m);
+  expect(metrics.body).toMatch(/^karpor_token_bot_tokens_issued_total\{role="guest"\} [1-9]/m);
 
   const signed = await postSigned(t.url, SIGNING_SECRET, slashCommandBody({ userId: PEOPLE.engineer, text: 'guest', responseUrl: t.slack.responseUrl('sm-http') }));
   expect(signed.status).toBe(404);

@@ -19,7 +19,7 @@ test('the manifest declares what the bot uses: its command, interactivity, the s
   expect(manifest.features.slash_commands.map((c: { command: string }) => c.command)).toEqual([COMMAND]);
   expect(manifest.features.slash_commands[0].should_escape).toBe(true);
   expect(manifest.settings.interactivity.is_enabled).toBe(true);
-  expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'commands', 'im:write', 'usergroups:read', 'users:read']);
+  expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'commands', 'im:write', 'usergroups:read']);
 });
 
 test('the schema really rejects a broken manifest', () => {
