@@ -1,7 +1,7 @@
 import { diagnose, overall, policyGroups, type DoctorFacts, type Finding } from '../../src/domain/doctor';
 import { KARPOR_DEFAULT_RULES } from '../../src/domain/karpor-defaults';
 import type { Policy } from '../../src/domain/policy';
-import { CLOSE_ANONYMOUS_READS, doctorLine, doctorMessage, ENABLE_RBAC } from '../../src/slack/text/doctor';
+import { ANONYMOUS_ROLE_PATCH, CLOSE_ANONYMOUS_READS, doctorLine, doctorMessage, ENABLE_RBAC } from '../../src/slack/text/doctor';
 import { rolePolicy, samplePolicy } from './fakes';
 
 const now = new Date('2026-12-01T09:00:00Z');
@@ -299,6 +299,7 @@ describe('the doctor answer', () => {
 
   test('the fixes given are the commands people can paste', () => {
     expect(ENABLE_RBAC).toMatch(/^helm upgrade .* --set server\.enableRbac=true$/);
-    expect(JSON.parse(/-p '(.*)'$/.exec(CLOSE_ANONYMOUS_READS)![1]!)).toEqual(expect.arrayContaining([{ op: 'remove', path: '/rules/1' }]));
+    // What the patch does to a hub is shown in test/integration/probes.test.ts.
+    expect(JSON.parse(/-p '(.*)'$/.exec(CLOSE_ANONYMOUS_READS)![1]!)).toEqual(ANONYMOUS_ROLE_PATCH);
   });
 });

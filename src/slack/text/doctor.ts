@@ -17,11 +17,13 @@ export const ENABLE_RBAC = 'helm upgrade <release> kusionstack/karpor -n <namesp
  * before anyone has a token): drops `/rest-api/*` and the insight rule from Karpor's default
  * `anonymous` ClusterRole. The `test` operations make it refuse a role that is not the default.
  */
-export const CLOSE_ANONYMOUS_READS =
-  `kubectl patch clusterrole anonymous --type=json -p '[` +
-  `{"op":"test","path":"/rules/0/nonResourceURLs/1","value":"/rest-api/*"},` +
-  `{"op":"test","path":"/rules/1/nonResourceURLs/0","value":"/rest-api/v1/insight/aggregator/*"},` +
-  `{"op":"remove","path":"/rules/1"},{"op":"remove","path":"/rules/0/nonResourceURLs/1"}]'`;
+export const ANONYMOUS_ROLE_PATCH = [
+  { op: 'test', path: '/rules/0/nonResourceURLs/1', value: '/rest-api/*' },
+  { op: 'test', path: '/rules/1/nonResourceURLs/0', value: '/rest-api/v1/insight/aggregator/*' },
+  { op: 'remove', path: '/rules/1' },
+  { op: 'remove', path: '/rules/0/nonResourceURLs/1' },
+];
+export const CLOSE_ANONYMOUS_READS = `kubectl patch clusterrole anonymous --type=json -p '${JSON.stringify(ANONYMOUS_ROLE_PATCH)}'`;
 
 /** One mrkdwn line per finding: ✅/⚠️/❌, what was found, and what to do about it. */
 export function doctorLine(f: Finding, now: Date): string {
