@@ -227,7 +227,7 @@ describe('the doctor answer', () => {
       (f) => (f.hub.anonymousReads[0]!.status = 200),
       'anonymous-reads',
       undefined,
-      [/^❌ \*Reads are open without a token\*/, /`\/rest-api\/v1\/clusters`/, /a guest token protects nothing for reads/, /kubectl patch clusterrole anonymous/, /delete the `anonymous` ClusterRoleBinding/],
+      [/^❌ \*Reads are open without a token\*/, /`\/rest-api\/v1\/clusters`/, /a guest token protects nothing for reads/, /kubectl patch clusterrole anonymous/, /\. Deleting the `anonymous` ClusterRoleBinding closes reads too, but also the dashboard.s login page/],
     ],
     ['token maximum enough', () => undefined, 'token-maximum', undefined, [/^✅ \*Token maximum\*: the hub grants 9h, enough for the longest role \(8h\)/]],
     [

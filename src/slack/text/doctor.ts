@@ -60,8 +60,8 @@ function words(f: Finding, now: Date): string {
       if (f.state === 'open')
         return (
           `*Reads are open without a token* (${list(f.openPaths.map(code))} answered a request with none): a guest token protects nothing for reads. ` +
-          `Take the REST API out of the hub's \`anonymous\` ClusterRole, keeping the dashboard's pages: ${code(CLOSE_ANONYMOUS_READS)} ` +
-          '(or delete the `anonymous` ClusterRoleBinding, which also closes the login page to browsers). Karpor\'s server creates them again only when they are missing at its start.'
+          `Take the REST API out of the hub's \`anonymous\` ClusterRole, keeping the dashboard's pages: ${code(CLOSE_ANONYMOUS_READS)}. ` +
+          "Deleting the `anonymous` ClusterRoleBinding closes reads too, but also the dashboard's login page, and Karpor's server creates the binding again at its next start; a patched role stays as it is."
         );
       return '*Reads without a token*: the hub gave no clear answer to a request without one; check that it is reachable.';
     case 'token-maximum':
