@@ -7,6 +7,7 @@ import { diagnose, type DoctorFacts, type Finding } from '../../src/domain/docto
 import { KARPOR_DEFAULT_RULES } from '../../src/domain/karpor-defaults';
 import type { Policy } from '../../src/domain/policy';
 import { ruleDifferences } from '../../src/domain/role-rules';
+import { credentialExpiry } from '../../src/hub/credential-expiry';
 import { gatherHubFacts, proveToken, type HubHttp } from '../../src/hub/probes';
 import { undiciHubHttp } from '../../src/hub/undici-http';
 import { ANONYMOUS_ROLE_PATCH } from '../../src/slack/text/doctor';
@@ -47,9 +48,10 @@ function finding<C extends Finding['check']>(all: Finding[], check: C, role?: st
   return all.find((f): f is Extract<Finding, { check: C }> => f.check === check && (role === undefined || ('role' in f && f.role === role)));
 }
 
-/** RBAC changes reach the authorizer through a watch: wait until the hub answers as expected. */
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 10_000;
+/** RBAC changes and deletions reach the hub's caches through watches: wait until it answers as expected. */
+async function until<T>(get: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
+  // Past the 10 s the hub trusts a token it has just accepted.
+  const deadline = Date.now() + 15_000;
   for (;;) {
     const v = await get();
     if (ok(v) || Date.now() > deadline) return v;
@@ -91,14 +93,14 @@ describe('the test hub as Karpor sets it up', () => {
     const saved = await rbac.readClusterRoleBinding({ name: 'anonymous' });
     await rbac.deleteClusterRoleBinding({ name: 'anonymous' });
     try {
-      const all = await until('reads closed', () => findings(http, namespace), (f) => finding(f, 'anonymous-reads')?.state === 'closed');
+      const all = await until(() => findings(http, namespace), (f) => finding(f, 'anonymous-reads')?.state === 'closed');
       expect(finding(all, 'anonymous-reads')).toEqual(expect.objectContaining({ status: 'ok', state: 'closed', openPaths: [] }));
       // The whole anonymous role is gone with it, the dashboard's own pages included.
       expect((await http.get('/login', { bearer: null })).status).toBe(403);
     } finally {
       await rbac.createClusterRoleBinding({ body: { metadata: { name: 'anonymous' }, roleRef: saved.roleRef, subjects: saved.subjects } });
     }
-    await until('reads open again', () => findings(http, namespace), (f) => finding(f, 'anonymous-reads')?.state === 'open');
+    await until(() => findings(http, namespace), (f) => finding(f, 'anonymous-reads')?.state === 'open');
   });
 
   test("the doctor's patch to the anonymous role closes reads and keeps the dashboard's pages open", async () => {
@@ -106,7 +108,7 @@ describe('the test hub as Karpor sets it up', () => {
     const kubeconfigPath = process.env.KARPOR_TEST_HUB_KUBECONFIG!;
     await kubectl(kubeconfigPath, ['patch', 'clusterrole', 'anonymous', '--type=json', '-p', JSON.stringify(ANONYMOUS_ROLE_PATCH)]);
     try {
-      const all = await until('reads closed', () => findings(http, namespace), (f) => finding(f, 'anonymous-reads')?.state === 'closed');
+      const all = await until(() => findings(http, namespace), (f) => finding(f, 'anonymous-reads')?.state === 'closed');
       expect(finding(all, 'anonymous-reads')).toEqual(expect.objectContaining({ status: 'ok', state: 'closed' }));
       for (const page of ['/login', '/public/index.js', '/server-configs']) {
         const { status } = await http.get(page, { bearer: null });
@@ -160,6 +162,15 @@ describe('the test hub as Karpor sets it up', () => {
     expect(secrets.items.map((s) => s.metadata?.name)).toEqual([]);
   });
 
+  test("the expiry of a ServiceAccount token from the hub is the one the hub granted", async () => {
+    const answer = await kc.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({
+      namespace,
+      name: PROBE_ACCOUNT,
+      body: { spec: { audiences: [], expirationSeconds: 7200 } },
+    });
+    expect(credentialExpiry({ token: answer.status!.token })).toEqual(new Date(answer.status!.expirationTimestamp!));
+  });
+
   describe('proving a token', () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
 
@@ -173,7 +184,9 @@ describe('the test hub as Karpor sets it up', () => {
       const secret = await core.createNamespacedSecret({ namespace, body: { metadata: { name: uniqueName('grant') } } });
       const token = await serviceAccountToken(namespace, 'revoked', 3600, { name: secret.metadata!.name!, uid: secret.metadata!.uid! });
       await core.deleteNamespacedSecret({ namespace, name: secret.metadata!.name! });
-      expect(await proveToken(http, token)).toEqual({ accepted: false, status: 401 });
+      // The hub learns of the deletion through a watch, a moment later.
+      const proof = await until(() => proveToken(http, token), (p) => !p.accepted && p.status === 401);
+      expect(proof).toEqual({ accepted: false, status: 401 });
     });
 
     test('a valid token without a role is refused (403)', async () => {
