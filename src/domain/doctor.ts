@@ -56,8 +56,6 @@ export type Finding =
   | { check: 'user-groups'; status: Status; state: 'none-named' | 'checked' | 'not-on-plan' | 'unreadable'; missing: string[] }
   | { check: 'approvers'; status: Status; role: string; needed: number; reachable: number };
 
-export type Check = Finding['check'];
-
 /** A credential ending sooner than this is worth a warning while there is time to renew it. */
 export const CREDENTIAL_WARN_MS = 7 * 86_400_000;
 /** The hub answers in whole seconds and the clocks differ a little. */

@@ -93,7 +93,8 @@ function words(f: Finding, now: Date): string {
       }
     case 'slack-scopes':
       if (f.state === 'unknown') return '*Slack scopes*: Slack did not say which scopes the bot holds.';
-      if (f.missing.length) return `*Slack scopes missing*: ${list(f.missing.map(code))}. Add them to the app (its manifest or OAuth settings) and reinstall it.`;
+      if (f.missing.length)
+        return `*Slack scopes missing*: ${list(f.missing.map(code))}. Add ${f.missing.length === 1 ? 'it' : 'them'} to the app (its manifest or OAuth settings) and reinstall it.`;
       if (f.extra.length) return `*Slack scopes*: the bot holds ${list(f.extra.map(code))} without needing ${f.extra.length === 1 ? 'it' : 'them'}; remove ${f.extra.length === 1 ? 'it' : 'them'} and reinstall the app.`;
       return '*Slack scopes*: exactly the ones the bot needs.';
     case 'user-groups':
