@@ -67,7 +67,9 @@ export type TokenProof = { accepted: true } | { accepted: false; status: number 
  * /rest-api/v1/authn` with the token) and nothing else, so a token with write rights writes
  * nothing. Only 200 is the dashboard's yes: 401 is a token the hub does not know, 403 one it
  * will not let in, and any other answer (a 404 from a server without Karpor's API among them)
- * would leave the person at a failed login. No answer at all is status 0.
+ * would leave the person at a failed login. No answer at all is status 0. The hub trusts a
+ * token it has just accepted for 10 s, so a grant revoked right after the proof stops working
+ * up to 10 s later.
  */
 export async function proveToken(http: HubHttp, token: string): Promise<TokenProof> {
   const status = await http.get(LOGIN_CHECK, { bearer: token }).then((a) => a.status, () => 0);
