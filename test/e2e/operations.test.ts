@@ -78,7 +78,7 @@ test('/metrics counts tokens, commands, approvals, latencies and membership cach
   expect(series(body, 'karpor_hub_request_duration_seconds_count', { op: 'record real expiry' })).toBeNaN();
   expect(series(body, 'karpor_slack_request_duration_seconds_count', { method: 'chat.postEphemeral', outcome: 'ok' })).toBe(1);
   expect(series(body, 'karpor_group_membership_lookups_total', { result: 'hit' })).toBeGreaterThanOrEqual(3);
-  expect(series(body, 'karpor_hub_rbac_enabled')).toBe(-1);
+  expect(series(body, 'karpor_hub_rbac_enabled')).toBe(1);
   expect(series(body, 'process_resident_memory_bytes')).toBeGreaterThan(0);
   // Metrics carry no token and no person.
   expect(body).not.toMatch(/eyJ|U0ENGINEER/);
