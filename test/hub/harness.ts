@@ -78,9 +78,8 @@ const RUNTIME_CONFIG = [
 ];
 
 /**
- * Karpor runs without these (FACTS: MutatingAdmissionWebhook, NamespaceLifecycle,
- * ValidatingAdmissionWebhook, ValidatingAdmissionPolicy); ServiceAccount admission needs a
- * controller-manager neither has.
+ * Karpor's server runs without the webhook, NamespaceLifecycle and admission-policy plugins;
+ * ServiceAccount admission expects a controller-manager, which neither has.
  */
 const DISABLED_ADMISSION = ['ServiceAccount', 'MutatingAdmissionWebhook', 'NamespaceLifecycle', 'ValidatingAdmissionWebhook', 'ValidatingAdmissionPolicy', 'MutatingAdmissionPolicy'];
 
@@ -104,6 +103,7 @@ function karporRoleFiles(): string[] {
   }
   return files.map((f) => path.join(dir, f));
 }
+
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 10_000;
 
