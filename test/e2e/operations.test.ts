@@ -82,9 +82,9 @@ test('/metrics counts tokens, commands, approvals, latencies and membership cach
   expect(series(body, 'karpor_token_bot_hub_request_duration_seconds_count', { op: 'record real expiry' })).toBeNaN();
   expect(series(body, 'karpor_token_bot_slack_request_duration_seconds_count', { method: 'chat.postEphemeral', outcome: 'ok' })).toBe(1);
   expect(series(body, 'karpor_token_bot_group_membership_lookups_total', { result: 'hit' })).toBeGreaterThanOrEqual(3);
-  // The test hub is a plain kube-apiserver: it has no /server-configs to say whether RBAC is on.
-  expect(series(body, 'karpor_token_bot_hub_rbac_known')).toBe(0);
-  expect(series(body, 'karpor_token_bot_hub_rbac_enabled')).toBe(0);
+  // The test hub answers /server-configs as Karpor does, with RBAC on.
+  expect(series(body, 'karpor_token_bot_hub_rbac_known')).toBe(1);
+  expect(series(body, 'karpor_token_bot_hub_rbac_enabled')).toBe(1);
   expect(series(body, 'karpor_token_bot_build_info', { version: pkgVersion, node_version: process.version })).toBe(1);
   expect(series(body, 'process_resident_memory_bytes')).toBeGreaterThan(0);
   // Metrics carry no token and no person.
