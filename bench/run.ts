@@ -538,6 +538,7 @@ async function main(): Promise<void> {
     log(`starting the bot: node ${BOT_NODE_OPTIONS.join(' ')} dist/main.js on port ${port}, namespace ${namespace}`);
     bot = await startBot(ROOT, tmp, {
       SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_MODE: 'http',
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: slack.url,
       HUB_KUBECONFIG: botKubeconfig,

@@ -25,7 +25,7 @@ import * as karporToken from './slack/commands/karpor-token';
 import { SlackDirectory } from './slack/directory';
 import { DmChannels } from './slack/dm-channels';
 import { instrumentSlack } from './slack/instrument';
-import { slackMarkup } from './slack/markup';
+import { slackMarkup } from './slack/text/markup';
 import { SlackNotifier } from './slack/notifier';
 import { replayGuard } from './slack/replay-guard';
 import { dmReply } from './slack/reply';
@@ -157,7 +157,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     newId: () => newId(randomBytes),
     instance: `${process.pid}-${newRef()}`,
   });
-  const housekeeping = new Housekeeping({ hub, service, approvals, reminderMs: intervals.reminderMs, log });
+  const housekeeping = new Housekeeping({ hub, service, approvals, reminderMs: intervals.reminderMs, metrics, log });
 
   const replyInDm = (userId: string) => dmReply((u, message) => notifier.postToDm(u, message), userId);
   const deps = { service, approvals, client, replyInDm };

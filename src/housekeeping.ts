@@ -2,6 +2,7 @@ import type { AccessService } from './domain/access-service';
 import type { Approvals } from './domain/approvals';
 import type { KarporHub } from './hub/karpor-hub';
 import type { Log } from './log';
+import type { Metrics } from './metrics';
 
 /**
  * The bot's periodic work: expired grants go (their tokens with them), people whose tokens are
@@ -15,17 +16,19 @@ export class Housekeeping {
       approvals: Pick<Approvals, 'resume'>;
       /** Remind this long before a token expires. */
       reminderMs: number;
+      metrics: Pick<Metrics, 'liveGrants' | 'pendingRequests'>;
       log: Log;
     },
   ) {}
 
   async run(): Promise<void> {
-    const { hub, service, approvals, reminderMs, log } = this.deps;
+    const { hub, service, approvals, reminderMs, metrics, log } = this.deps;
     try {
-      const removed = await hub.deleteExpired();
+      const { removed, live } = await hub.deleteExpired();
       if (removed > 0) log.info({ removed }, 'expired grants removed');
+      metrics.liveGrants(live);
       await service.remindExpiring(reminderMs);
-      await approvals.resume();
+      metrics.pendingRequests(await approvals.resume());
     } catch (err) {
       log.warn({ err }, 'housekeeping failed');
     }

@@ -1,5 +1,10 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditEvent } from './domain/ports';
+
+/** Every metric of the bot's own starts with this; Node's process metrics keep their usual names. */
+export const METRIC_PREFIX = 'karpor_token_bot_';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const APPROVAL_EVENTS: Record<string, string> = {
@@ -12,21 +17,34 @@ const APPROVAL_EVENTS: Record<string, string> = {
   'request.failed': 'failed',
 };
 
+/** The version in package.json, which sits next to src/ and dist/ alike. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
 /** The bot's Prometheus metrics, in a registry of its own (several bots can share a process). */
 export class Metrics {
   readonly registry = new Registry();
-  private readonly tokens = new Counter({ name: 'karpor_tokens_issued_total', help: 'Tokens issued, by role.', labelNames: ['role'], registers: [this.registry] });
-  private readonly commands = new Counter({ name: 'karpor_commands_total', help: 'Slash commands, by outcome.', labelNames: ['outcome'], registers: [this.registry] });
-  private readonly approvals = new Counter({ name: 'karpor_approval_requests_total', help: 'Access-request state changes, by outcome.', labelNames: ['outcome'], registers: [this.registry] });
-  private readonly toDm = new Histogram({ name: 'karpor_command_to_dm_seconds', help: 'From a slash command arriving to its token being in the DM.', buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly hub = new Histogram({ name: 'karpor_hub_request_duration_seconds', help: 'Calls to the Karpor hub, by operation and outcome (ok or HTTP status / error).', labelNames: ['op', 'outcome'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly slack = new Histogram({ name: 'karpor_slack_request_duration_seconds', help: 'Slack Web API calls, by method and outcome (ok or error code).', labelNames: ['method', 'outcome'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly directory = new Counter({ name: 'karpor_group_membership_lookups_total', help: 'User-group membership look-ups: hit (cache), refresh (fetched from Slack), unavailable.', labelNames: ['result'], registers: [this.registry] });
-  private readonly rbac = new Gauge({ name: 'karpor_hub_rbac_enabled', help: '1 when the hub enforces RBAC, 0 when it accepts any token, -1 when unknown.', registers: [this.registry] });
+  private readonly registers = [this.registry];
+  private readonly tokens = new Counter({ name: `${METRIC_PREFIX}tokens_issued_total`, help: 'Tokens issued, by role.', labelNames: ['role'], registers: this.registers });
+  private readonly commands = new Counter({ name: `${METRIC_PREFIX}commands_total`, help: 'Slash commands, by outcome.', labelNames: ['outcome'], registers: this.registers });
+  private readonly approvals = new Counter({ name: `${METRIC_PREFIX}approval_requests_total`, help: 'Access-request state changes, by outcome.', labelNames: ['outcome'], registers: this.registers });
+  private readonly toDm = new Histogram({ name: `${METRIC_PREFIX}command_to_dm_seconds`, help: 'From a slash command arriving to its token being in the DM.', buckets: LATENCY_BUCKETS, registers: this.registers });
+  private readonly hub = new Histogram({ name: `${METRIC_PREFIX}hub_request_duration_seconds`, help: 'Calls to the Karpor hub, by operation and outcome (ok or HTTP status / error).', labelNames: ['op', 'outcome'], buckets: LATENCY_BUCKETS, registers: this.registers });
+  private readonly slack = new Histogram({ name: `${METRIC_PREFIX}slack_request_duration_seconds`, help: 'Slack Web API calls, by method and outcome (ok or error code).', labelNames: ['method', 'outcome'], buckets: LATENCY_BUCKETS, registers: this.registers });
+  private readonly directory = new Counter({ name: `${METRIC_PREFIX}group_membership_lookups_total`, help: 'User-group membership look-ups: hit (cache), refresh (fetched from Slack), unavailable.', labelNames: ['result'], registers: this.registers });
+  private readonly rbacKnown = new Gauge({ name: `${METRIC_PREFIX}hub_rbac_known`, help: '1 when the hub said at the last check whether it enforces RBAC (GET /server-configs), 0 when it did not answer that.', registers: this.registers });
+  private readonly rbacEnabled = new Gauge({ name: `${METRIC_PREFIX}hub_rbac_enabled`, help: '1 when the hub enforces RBAC; 0 when it accepts any token, or when that is not known (see hub_rbac_known).', registers: this.registers });
+  private readonly grants = new Gauge({ name: `${METRIC_PREFIX}live_grants`, help: 'Live grants on the hub (all people, all replicas), as of the last housekeeping run.', registers: this.registers });
+  private readonly pending = new Gauge({ name: `${METRIC_PREFIX}pending_requests`, help: 'Access requests waiting for a decision (all replicas), as of the last housekeeping run.', registers: this.registers });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    this.rbac.set(-1);
+    new Gauge({ name: `${METRIC_PREFIX}build_info`, help: 'Always 1; the labels say which version of the bot runs on which Node.js.', labelNames: ['version', 'node_version'], registers: this.registers }).set(
+      { version: packageVersion(), node_version: process.version },
+      1,
+    );
   }
 
   audited(event: AuditEvent): void {
@@ -53,6 +71,15 @@ export class Metrics {
   }
 
   hubRbac(enabled: boolean | undefined): void {
-    this.rbac.set(enabled === undefined ? -1 : enabled ? 1 : 0);
+    this.rbacKnown.set(enabled === undefined ? 0 : 1);
+    this.rbacEnabled.set(enabled === true ? 1 : 0);
+  }
+
+  liveGrants(count: number): void {
+    this.grants.set(count);
+  }
+
+  pendingRequests(count: number): void {
+    this.pending.set(count);
   }
 }

@@ -63,7 +63,7 @@ export async function botTimings(port: number): Promise<Record<string, { count: 
     // prom-client resets its event-loop histogram at every collection: these cover the span since the last scrape.
     const lag = /^nodejs_eventloop_lag_(p50|p99|max)_seconds (\S+)$/.exec(line);
     if (lag) out[`event loop lag ${lag[1]}`] = { count: 1, sumMs: Number(lag[2]) * 1000 };
-    const m = /^karpor_(hub|slack)_request_duration_seconds_(sum|count)\{(.*)\} (\S+)$/.exec(line);
+    const m = /^karpor_token_bot_(hub|slack)_request_duration_seconds_(sum|count)\{(.*)\} (\S+)$/.exec(line);
     if (!m) continue;
     const labels = Object.fromEntries([...m[3]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
     const key = `${m[1]} ${labels.op ?? labels.method ?? '?'} ${labels.outcome ?? ''}`.trim();

@@ -318,7 +318,7 @@ function loginPanel(report) {
     'div',
     { class: 'login-report', 'data-testid': 'login-report', 'data-checked': report.checkedAt },
     h('div', { class: 'login-summary' }, r.summary),
-    r.username ? h('div', { class: 'login-who' }, 'Signed in as ', h('code', {}, r.username)) : null,
+    r.username ? h('div', { class: 'login-who' }, 'Signed in as ', h('code', {}, r.username), ' (from the token\'s own claims)') : null,
     h(
       'table',
       { class: 'checks' },
@@ -332,7 +332,7 @@ function loginPanel(report) {
         ),
       ),
     ),
-    h('div', { class: 'login-note' }, 'A plain API server with Karpor\'s roles: 404 means let through (Karpor itself would answer), 403 forbidden for this role, 401 token not accepted.'),
+    h('div', { class: 'login-note' }, 'As Karpor\'s dashboard sees it: 200 allowed, 403 forbidden for this role, 401 token not accepted. The local hub has no handler for Karpor\'s writes: a write it lets through ends in 404.'),
   );
 }
 

@@ -5,7 +5,7 @@ import type { HubSource } from '../hub/client';
 const schema = z
   .object({
     SLACK_BOT_TOKEN: z.string({ error: 'is required: the bot token (xoxb-…) from your Slack app\'s "OAuth & Permissions" page' }).startsWith('xoxb-', 'must be a bot token, starting with xoxb-'),
-    SLACK_MODE: z.enum(['http', 'socket'], { error: 'must be "http" (Slack posts to /slack/events) or "socket" (Socket Mode)' }).default('http'),
+    SLACK_MODE: z.enum(['http', 'socket'], { error: 'must be "http" (Slack posts to /slack/events) or "socket" (Socket Mode)' }).default('socket'),
     SLACK_SIGNING_SECRET: z.string().min(1).optional(),
     SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must be an app-level token, starting with xapp-').optional(),
     SLACK_API_URL: z.url({ error: 'must be a URL like https://slack.com/api/' }).optional(),

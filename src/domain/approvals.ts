@@ -98,12 +98,16 @@ export class Approvals {
     await reply({ kind: 'cancelled' });
   }
 
-  /** Expires overdue requests and finishes approved ones nobody is delivering (after a restart). */
-  async resume(): Promise<void> {
+  /** Expires overdue requests and finishes approved ones nobody is delivering (after a restart); returns how many still wait for a decision. */
+  async resume(): Promise<number> {
     const { store, clock } = this.deps;
     const now = clock.now();
+    let open = 0;
     for (const req of await store.list({ state: 'pending' })) {
-      if (now < req.expiresAt) continue;
+      if (now < req.expiresAt) {
+        open++;
+        continue;
+      }
       const next = await this.change(req.id, (r) => life.expire(r, now));
       if (!next) continue;
       this.deps.audit({ event: 'request.expired', request: next.id, user: next.requester, role: next.role });
@@ -114,6 +118,7 @@ export class Approvals {
       const claimedAt = req.claim ? req.claim.at.getTime() : 0;
       if (now.getTime() - claimedAt >= CLAIM_STALE_MS) await this.deliver(req);
     }
+    return open;
   }
 
   /** Issues the token of an approved request, once: the delivering replica first claims it. */

@@ -49,12 +49,13 @@ export class KarporHub implements Hub {
     return this.grantStore.markReminded(grant, at);
   }
 
-  /** Deletes the grant objects whose time is up (tokens bound to them die with them). */
-  async deleteExpired(): Promise<number> {
+  /** Deletes the grant objects whose time is up (tokens bound to them die with them); counts both kinds. */
+  async deleteExpired(): Promise<{ removed: number; live: number }> {
     await this.grantStore.sweep();
     const now = this.clock.now().getTime();
-    const expired = (await this.grantStore.list({})).filter((g) => g.expiresAt.getTime() <= now);
+    const all = await this.grantStore.list({});
+    const expired = all.filter((g) => g.expiresAt.getTime() <= now);
     for (const grant of expired) await this.grantStore.revoke(grant.id);
-    return expired.length;
+    return { removed: expired.length, live: all.length - expired.length };
   }
 }

@@ -6,7 +6,7 @@ import { expiryReminder, grantCard, tokenMessage, type SlackMessage } from './me
 import type { Grant } from '../domain/grant';
 import type { Notification } from '../domain/messages';
 import type { DmChannels } from './dm-channels';
-import { say } from './text';
+import { say } from './text/answers';
 
 /** The Notifier port over the Slack Web API (with the DM channel known, a token costs two calls). */
 export class SlackNotifier implements Notifier {

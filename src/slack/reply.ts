@@ -3,7 +3,7 @@ import type { Message } from '../domain/messages';
 import type { Reply } from '../domain/ports';
 import { pendingMessage } from './messages/approval';
 import type { SlackMessage } from './messages/token';
-import { say } from './text';
+import { say } from './text/answers';
 
 /** A message as Slack shows it: words (text.ts), with buttons where it offers them. */
 export function render(message: Message): SlackMessage | { text: string } {

@@ -3,11 +3,13 @@
 // a numeric non-root user, a read-only-friendly runtime) must not regress unnoticed.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { parse } from 'yaml';
 
 const REPO = path.resolve(__dirname, '../..');
 const DOCKERFILE = readFileSync(path.join(REPO, 'deploy/Dockerfile'), 'utf8');
 const DOCKERIGNORE = readFileSync(path.join(REPO, '.dockerignore'), 'utf8');
-const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { main: string; scripts: Record<string, string> };
+const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string; description: string; license: string; main: string; scripts: Record<string, string>; engines: { node: string } };
+const chart = parse(readFileSync(path.join(REPO, 'deploy/helm/karpor-token-bot/Chart.yaml'), 'utf8')) as { sources: string[] };
 
 /** End of life of each Node LTS line (the Node.js release schedule). Add new lines as they come. */
 const LTS_END: Record<number, string> = { 22: '2027-04-30', 24: '2028-04-30', 26: '2029-04-30' };
@@ -34,8 +36,11 @@ function instructions(text: string): Instruction[] {
     });
 }
 
+/** ARGs declared before the first FROM, with their defaults. */
+const globalArgs: Record<string, string> = {};
+
 function stages(text: string): Stage[] {
-  const args: Record<string, string> = {};
+  const args = globalArgs;
   const out: Stage[] = [];
   for (const ins of instructions(text)) {
     if (ins.op === 'ARG' && out.length === 0) {
@@ -114,7 +119,7 @@ test('.dockerignore keeps secrets, caches and local builds out of the build cont
       const re = new RegExp(`^${pat.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
       return re.test(name) ? !negate : acc;
     }, false);
-  for (const name of ['.env', '.env.local', 'node_modules', 'dist', '.git', '.hub', 'coverage', 'test', 'hub.kubeconfig']) expect([name, ignored(name)]).toEqual([name, true]);
+  for (const name of ['.env', '.env.local', 'node_modules', 'dist', '.git', '.hub', 'coverage', 'test', 'docs', 'bench', 'demo', 'deploy', 'hub.kubeconfig', 'bot-hub.kubeconfig', 'policy.yaml']) expect([name, ignored(name)]).toEqual([name, true]);
   for (const name of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src']) expect([name, ignored(name)]).toEqual([name, false]);
 });
 
@@ -123,4 +128,34 @@ test('no production dependency needs an install script (the image installs with 
   const needing = Object.entries(lock.packages).filter(([name, p]) => name && p.hasInstallScript && !p.dev).map(([name]) => name);
   expect(needing).toEqual([]);
   expect(runs(final).find((r) => /^npm ci /.test(r))).toMatch(/--ignore-scripts/);
+});
+
+/** LABEL key="value" pairs of a stage, with build args at their defaults. */
+function labels(stage: Stage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const ins of stage.steps.filter((i) => i.op === 'LABEL')) {
+    for (const m of ins.args.matchAll(/([\w.-]+)="([^"]*)"/g)) out[m[1]!] = m[2]!.replace(/\$\{(\w+)\}/g, (_x, a: string) => globalArgs[a] ?? '');
+  }
+  return out;
+}
+
+test('the image carries the OCI labels: what it is, where it comes from, its licence and version', () => {
+  const l = labels(final);
+  expect(l).toEqual({
+    'org.opencontainers.image.title': 'karpor-token-bot',
+    'org.opencontainers.image.description': pkg.description,
+    'org.opencontainers.image.source': chart.sources[0],
+    'org.opencontainers.image.licenses': pkg.license,
+    'org.opencontainers.image.version': pkg.version,
+    'org.opencontainers.image.revision': 'unknown',
+  });
+  // The runtime stage takes the version and revision from build args, so a build can set them.
+  expect(final.steps.filter((i) => i.op === 'ARG').map((i) => i.args)).toEqual(['VERSION', 'REVISION']);
+});
+
+test('the base image\'s Node is one the project supports and tests on', () => {
+  const major = Number(/^node:(\d+)/.exec(final.from)![1]);
+  // package.json's engines floor is what CI tests first; the image runs a newer LTS line within that range.
+  expect(major).toBeGreaterThanOrEqual(Number(/>=\s*(\d+)/.exec(pkg.engines.node)![1]));
+  expect([22, 24]).toContain(major);
 });

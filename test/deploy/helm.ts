@@ -1,6 +1,6 @@
 // Runs the pinned Helm (built by deploy/helm/install-helm.sh) and parses what it renders.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -76,4 +76,46 @@ export function only(objects: Obj[], kind: string): Obj {
   const found = objects.filter((o) => o.kind === kind);
   if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`);
   return found[0]!;
+}
+
+/**
+ * NOTES.txt as `helm install` would print it. `helm template` leaves NOTES out, so this renders a
+ * copy of the chart with one more template that includes it (every file of a chart is a named
+ * template to Helm).
+ */
+export function renderNotes(values?: Obj): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'karpor-chart-'));
+  try {
+    const chart = path.join(dir, 'karpor-token-bot');
+    cpSync(CHART, chart, { recursive: true });
+    writeFileSync(path.join(chart, 'templates/zz-notes.yaml'), 'notes: {{ include "karpor-token-bot/templates/NOTES.txt" . | toJson }}\n');
+    const res = helm(['template', RELEASE, chart, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION, '--show-only', 'templates/zz-notes.yaml'], values);
+    if (res.status !== 0) throw new Error(`helm template failed: ${res.stderr.trim()}`);
+    return String(parseManifests(res.stdout)[0]!.notes);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const MANIFEST_START = '----- Slack app manifest (YAML) -----';
+export const MANIFEST_END = '----- end of manifest -----';
+
+/** The Slack app manifest NOTES.txt prints, as text. */
+export function manifestIn(notes: string): string {
+  const start = notes.indexOf(MANIFEST_START);
+  const end = notes.indexOf(MANIFEST_END);
+  if (start < 0 || end < start) throw new Error('NOTES.txt prints no Slack app manifest between its marker lines');
+  return notes.slice(start + MANIFEST_START.length, end).replace(/^\n/, '');
+}
+
+/** Prometheus's own parser on each expression: "" when it parses, else its error (built by deploy/helm/install-helm.sh). */
+export function promqlErrors(exprs: string[]): string[] {
+  const goMod = readFileSync(path.join(REPO, 'test/deploy/promql/go.mod'), 'utf8');
+  const version = /^require github\.com\/prometheus\/prometheus (\S+)$/m.exec(goMod)![1]!;
+  const dir = process.env.PROMQL_CHECK_BIN_DIR || path.join(REPO, '.hub/bin', `promql-check-${version}`);
+  const bin = path.join(dir, 'promql-check');
+  if (!existsSync(bin)) throw new Error(`promql-check is not built at ${bin}. Build it with: bash deploy/helm/install-helm.sh`);
+  const res = spawnSync(bin, [], { input: JSON.stringify(exprs), encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`promql-check failed: ${res.stderr}`);
+  return JSON.parse(res.stdout) as string[];
 }

@@ -25,5 +25,5 @@ test('runs the bot with its probes and settings, in its own namespace', () => {
   expect(container.image).toMatch(/^karpor-token-bot:\d+\.\d+\.\d+$/);
   expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
   expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-  expect((container.env as Obj[]).map((e) => e.name)).toEqual(expect.arrayContaining(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'HUB_KUBECONFIG_CONFIGMAP', 'POLICY_FILE']));
+  expect((container.env as Obj[]).map((e) => e.name)).toEqual(expect.arrayContaining(['SLACK_MODE', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'HUB_KUBECONFIG_CONFIGMAP', 'POLICY_FILE']));
 });

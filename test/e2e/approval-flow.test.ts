@@ -63,7 +63,7 @@ test('approve: the requester gets an admin token that works, the card says who a
   const dm = await a.slack.waitFor(() => tokensTo(a, PEOPLE.platformAdmin)[0], 15_000);
   const token = tokenIn(dm)!;
   issued.push(token);
-  expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(404);
+  expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(200);
   expect(await hubRequest(token, 'POST', '/rest-api/v1/cluster/x')).toBe(404);
   const update = await a.slack.waitFor(() => a.slack.calls.find((c) => c.method === 'chat.update' && JSON.stringify(c.args.blocks).includes('Approved')), 15_000);
   expect(JSON.stringify(update.args.blocks)).toMatch(new RegExp(`Approved\\* by <@${PEOPLE.approver}>`));

@@ -35,6 +35,7 @@ test('configured by its environment, it serves a command and exits cleanly on SI
     env: {
       PATH: process.env.PATH,
       SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_MODE: 'http',
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: slack.url,
       HUB_KUBECONFIG: kubeconfig,

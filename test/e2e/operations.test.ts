@@ -1,10 +1,14 @@
 // Health, readiness, metrics, the RBAC-off warning and graceful shutdown, through real HTTP on
 // a running bot.
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
+import * as path from 'node:path';
 import { hubServer } from '../support/hub';
 import { startHubProxy, type HubProxy } from '../support/hub-proxy';
 import { PEOPLE, startTestBot, tokenIn, type TestBot } from '../support/bot';
 import { blockActionPayload, viewSubmissionPayload } from '../support/slack-requests';
+
+const pkgVersion = (JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
 
 function get(base: string, path: string): Promise<{ status: number; body: string; type: string }> {
   return new Promise((resolve, reject) => {
@@ -66,22 +70,37 @@ test('/metrics counts tokens, commands, approvals, latencies and membership cach
   const { status, body, type } = await get(base, '/metrics');
   expect(status).toBe(200);
   expect(type).toMatch(/^text\/plain/);
-  expect(series(body, 'karpor_tokens_issued_total', { role: 'guest' })).toBe(1);
-  expect(series(body, 'karpor_commands_total', { outcome: 'issued' })).toBe(1);
-  expect(series(body, 'karpor_commands_total', { outcome: 'refused' })).toBe(1);
-  expect(series(body, 'karpor_commands_total', { outcome: 'approval' })).toBe(1);
-  expect(series(body, 'karpor_approval_requests_total', { outcome: 'opened' })).toBe(1);
-  expect(series(body, 'karpor_approval_requests_total', { outcome: 'denied' })).toBe(1);
-  expect(series(body, 'karpor_command_to_dm_seconds_count')).toBe(1);
-  expect(series(body, 'karpor_hub_request_duration_seconds_count', { op: 'token request', outcome: 'ok' })).toBe(1);
-  expect(series(body, 'karpor_hub_request_duration_seconds_count', { op: 'create grant', outcome: 'ok' })).toBe(1);
-  expect(series(body, 'karpor_hub_request_duration_seconds_count', { op: 'record real expiry' })).toBeNaN();
-  expect(series(body, 'karpor_slack_request_duration_seconds_count', { method: 'chat.postEphemeral', outcome: 'ok' })).toBe(1);
-  expect(series(body, 'karpor_group_membership_lookups_total', { result: 'hit' })).toBeGreaterThanOrEqual(3);
-  expect(series(body, 'karpor_hub_rbac_enabled')).toBe(-1);
+  expect(series(body, 'karpor_token_bot_tokens_issued_total', { role: 'guest' })).toBe(1);
+  expect(series(body, 'karpor_token_bot_commands_total', { outcome: 'issued' })).toBe(1);
+  expect(series(body, 'karpor_token_bot_commands_total', { outcome: 'refused' })).toBe(1);
+  expect(series(body, 'karpor_token_bot_commands_total', { outcome: 'approval' })).toBe(1);
+  expect(series(body, 'karpor_token_bot_approval_requests_total', { outcome: 'opened' })).toBe(1);
+  expect(series(body, 'karpor_token_bot_approval_requests_total', { outcome: 'denied' })).toBe(1);
+  expect(series(body, 'karpor_token_bot_command_to_dm_seconds_count')).toBe(1);
+  expect(series(body, 'karpor_token_bot_hub_request_duration_seconds_count', { op: 'token request', outcome: 'ok' })).toBe(1);
+  expect(series(body, 'karpor_token_bot_hub_request_duration_seconds_count', { op: 'create grant', outcome: 'ok' })).toBe(1);
+  expect(series(body, 'karpor_token_bot_hub_request_duration_seconds_count', { op: 'record real expiry' })).toBeNaN();
+  expect(series(body, 'karpor_token_bot_slack_request_duration_seconds_count', { method: 'chat.postEphemeral', outcome: 'ok' })).toBe(1);
+  expect(series(body, 'karpor_token_bot_group_membership_lookups_total', { result: 'hit' })).toBeGreaterThanOrEqual(3);
+  // The test hub answers /server-configs as Karpor does, with RBAC on.
+  expect(series(body, 'karpor_token_bot_hub_rbac_known')).toBe(1);
+  expect(series(body, 'karpor_token_bot_hub_rbac_enabled')).toBe(1);
+  expect(series(body, 'karpor_token_bot_build_info', { version: pkgVersion, node_version: process.version })).toBe(1);
   expect(series(body, 'process_resident_memory_bytes')).toBeGreaterThan(0);
   // Metrics carry no token and no person.
   expect(body).not.toMatch(/eyJ|U0ENGINEER/);
+});
+
+test('housekeeping counts the live grants and the requests waiting for a decision', async () => {
+  const metricsNow = async () => (await get(base, '/metrics')).body;
+  await t.bot.housekeeping.run();
+  // The earlier test left one live guest grant and a denied request.
+  expect(series(await metricsNow(), 'karpor_token_bot_live_grants')).toBe(1);
+  expect(series(await metricsNow(), 'karpor_token_bot_pending_requests')).toBe(0);
+  await t.command(PEOPLE.platformAdmin, 'admin 1h -- gauges');
+  await t.slack.waitFor(() => t.slack.messages.filter((m) => m.channel === `D${PEOPLE.approver}` && JSON.stringify(m.blocks ?? []).includes('request_deny')).length === 2, 15_000);
+  await t.bot.housekeeping.run();
+  expect(series(await metricsNow(), 'karpor_token_bot_pending_requests')).toBe(1);
 });
 
 describe('a hub with RBAC turned off', () => {
@@ -103,9 +122,13 @@ describe('a hub with RBAC turned off', () => {
     const id = sent.responseUrl.split('/').pop();
     const res = await off.slack.waitFor(() => off.slack.responses.find((r) => r.id === id), 15_000);
     expect(String(res.body.text)).toMatch(/^:warning: The Karpor hub has RBAC turned off/);
-    expect(series((await get(off.url.replace('/slack/events', ''), '/metrics')).body, 'karpor_hub_rbac_enabled')).toBe(0);
+    const metricsOf = async () => (await get(off.url.replace('/slack/events', ''), '/metrics')).body;
+    const rbacOff = await metricsOf();
+    expect([series(rbacOff, 'karpor_token_bot_hub_rbac_known'), series(rbacOff, 'karpor_token_bot_hub_rbac_enabled')]).toEqual([1, 0]);
     proxy.serverConfigs = { data: { EnableRBAC: true } };
     expect(await off.bot.rbac.check()).toBe(true);
+    const rbacOn = await metricsOf();
+    expect([series(rbacOn, 'karpor_token_bot_hub_rbac_known'), series(rbacOn, 'karpor_token_bot_hub_rbac_enabled')]).toEqual([1, 1]);
   });
 });
 

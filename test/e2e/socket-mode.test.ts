@@ -76,7 +76,7 @@ test('/karpor-token guest 1h: acked on the socket at once, the token by ephemera
 
   const { dm, token } = await tokenDm(PEOPLE.engineer);
   expect(dm.channel).toBe(`D${PEOPLE.engineer}`);
-  expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(404);
+  expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(200);
   expect(await hubRequest(token, 'POST', '/rest-api/v1/cluster/x')).toBe(403);
   expect(await answerAt(t, 'sm-guest')).toMatch(/`guest` token is in your DM/);
   expect(JSON.stringify(t.slack.responses)).not.toContain(token);
@@ -90,7 +90,7 @@ test('health, readiness and metrics answer on the port bot.start() returned; Sla
   expect(JSON.parse(ready.body)).toEqual({ hub: true, slack: true, accepting: true });
   const metrics = await get(base, '/metrics');
   expect(metrics.status).toBe(200);
-  expect(metrics.body).toMatch(/^karpor_tokens_issued_total\{role="guest"\} [1-9]/m);
+  expect(metrics.body).toMatch(/^karpor_token_bot_tokens_issued_total\{role="guest"\} [1-9]/m);
 
   const signed = await postSigned(t.url, SIGNING_SECRET, slashCommandBody({ userId: PEOPLE.engineer, text: 'guest', responseUrl: t.slack.responseUrl('sm-http') }));
   expect(signed.status).toBe(404);
@@ -142,7 +142,7 @@ test('when Slack asks it to reconnect, the bot gets a fresh URL, reconnects and 
   const ack = await socket.sendSlashCommand(commandPayload(PEOPLE.engineer, 'guest 1h', 'sm-after-reconnect'));
   expect(ack.connection).toBe(second.id);
   const { token } = await tokenDm(PEOPLE.engineer);
-  expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(404);
+  expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(200);
 }, 30_000);
 
 test('stop() returns once the socket is closed normally, and the HTTP port is closed too', async () => {

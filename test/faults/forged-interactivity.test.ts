@@ -63,7 +63,7 @@ afterEach(async () => {
   expect(hubWrites(seenFrom)).toEqual([]);
   expect(await secretsNow()).toEqual(before);
   expect(t.slack.messages.filter((m) => tokenIn(m))).toEqual([]);
-  expect(await hubRequest(victim.token, 'GET', '/rest-api/v1/authn')).toBe(404);
+  expect(await hubRequest(victim.token, 'GET', '/rest-api/v1/authn')).toBe(200);
 });
 
 describe("someone else's grant", () => {

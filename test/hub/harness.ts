@@ -1,4 +1,5 @@
-// Starts a real, loopback-only kube-apiserver + etcd ("test hub") for tests and local runs.
+// Starts a real, loopback-only kube-apiserver + etcd ("test hub") for tests and local runs,
+// behind a front that makes it answer like Karpor's server where the bot depends on it (README.md).
 import { spawn, execFile, ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -9,12 +10,24 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify as toYaml } from 'yaml';
+import { makeCa, makeCert } from './certs';
+import { IDENTITY_HEADERS, startFront } from './front';
 
 export interface RunningHub {
-  /** https://127.0.0.1:PORT */
+  /** The hub's address, https://127.0.0.1:PORT: the front (front.ts) before kube-apiserver. */
   server: string;
-  /** Admin kubeconfig (group system:masters) inside `dir`. */
+  /** kube-apiserver alone, behind the front: not Karpor-like; only for looking at it directly. */
+  apiServer: string;
+  /** Admin kubeconfig (a bearer token in group system:masters) inside `dir`. */
   kubeconfigPath: string;
+  /**
+   * A kubeconfig like the one Karpor's cert job leaves in the host cluster's ConfigMap
+   * karpor/karpor-kubeconfig: client certificate CN=kubernetes-admin, O=system:masters, and
+   * insecure-skip-tls-verify.
+   */
+  certKubeconfigPath: string;
+  /** Whether the hub enforces RBAC (Karpor's --enable-rbac). */
+  rbac: boolean;
   metricsUrl?: string;
   binDir: string;
   /** The hub's private temp directory; removed by stop(). */
@@ -28,11 +41,69 @@ export interface StartHubOptions {
   log?: (s: string) => void;
   /** Sets --service-account-max-token-expiration (the apiserver accepts no less than 3600). */
   maxTokenSeconds?: number;
+  /** Karpor's --enable-rbac (default true). Off: every request is allowed and its token ignored. */
+  rbac?: boolean;
 }
 
 const hubDir = __dirname;
 const repoRoot = path.resolve(hubDir, '..', '..');
 const ADMIN_USER = 'karpor-test-admin';
+/** The version the front reports in /server-configs: the Karpor release this hub stands in for. */
+export const KARPOR_VERSION = 'v0.6.4';
+const FRONT_USER = 'karpor-test-hub-front';
+
+/**
+ * What Karpor's server does not serve, switched off here so that nothing can come to rely on it:
+ * TokenReview and SelfSubjectReview (authentication.k8s.io), every access review
+ * (authorization.k8s.io), Leases, ConfigMaps, and the workload groups. TokenRequest
+ * (core/v1 serviceaccounts/token) stays. Some core resources kube-apiserver needs for itself
+ * (services, endpoints, nodes, limit ranges, resource quotas) stay on: its start-up hooks and
+ * admission informers wait for them.
+ */
+const RUNTIME_CONFIG = [
+  'authentication.k8s.io/v1=false',
+  'authorization.k8s.io/v1=false',
+  'coordination.k8s.io/v1=false',
+  'admissionregistration.k8s.io/v1=false',
+  'apps/v1=false',
+  'autoscaling/v1=false',
+  'autoscaling/v2=false',
+  'batch/v1=false',
+  'certificates.k8s.io/v1=false',
+  'events.k8s.io/v1=false',
+  'policy/v1=false',
+  'resource.k8s.io/v1=false',
+  // Core resources are named "/v1/<resource>": kube-apiserver rewrites "v1/…" and "api/v1/…" to all of /v1.
+  ...['configmaps', 'bindings', 'componentstatuses', 'events', 'persistentvolumeclaims', 'persistentvolumes', 'podtemplates', 'replicationcontrollers'].map((r) => `/v1/${r}=false`),
+];
+
+/**
+ * Karpor's server runs without the webhook, NamespaceLifecycle and admission-policy plugins;
+ * ServiceAccount admission expects a controller-manager, which neither has.
+ */
+const DISABLED_ADMISSION = ['ServiceAccount', 'MutatingAdmissionWebhook', 'NamespaceLifecycle', 'ValidatingAdmissionWebhook', 'ValidatingAdmissionPolicy', 'MutatingAdmissionPolicy'];
+
+/** Karpor's preset roles, read from ../shared/karpor (or KARPOR_ROLES_DIR): the project keeps no copy. */
+export function karporRolesDir(): string {
+  return process.env.KARPOR_ROLES_DIR || path.resolve(repoRoot, '..', 'shared', 'karpor');
+}
+
+function karporRoleFiles(): string[] {
+  const dir = karporRolesDir();
+  let files: string[] = [];
+  try {
+    files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  } catch {
+    // reported below
+  }
+  if (files.length === 0) {
+    throw new Error(
+      `Karpor's role files (default-karpor-admin-rbac.yaml, default-karpor-guest-rbac.yaml, default-anonymous-rbac.yaml from KusionStack/karpor config/) are not in ${dir}: put them there or set KARPOR_ROLES_DIR`,
+    );
+  }
+  return files.map((f) => path.join(dir, f));
+}
+
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -269,6 +340,18 @@ export function adminKubeconfigYaml(server: string, token: string): string {
   });
 }
 
+/** A kubeconfig with an embedded client certificate, as Karpor's cert job writes it. */
+export function certKubeconfigYaml(server: string, cert: Buffer, key: Buffer): string {
+  return toYaml({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'karpor', cluster: { server, 'insecure-skip-tls-verify': true } }],
+    users: [{ name: 'karpor', user: { 'client-certificate-data': cert.toString('base64'), 'client-key-data': key.toString('base64') } }],
+    contexts: [{ name: 'karpor', context: { cluster: 'karpor', user: 'karpor' } }],
+    'current-context': 'karpor',
+  });
+}
+
 // Hubs still running when node exits normally (e.g. a crash without teardown) are killed here.
 const live = new Set<{ procs: Proc[]; dir: string }>();
 let exitHookInstalled = false;
@@ -293,6 +376,7 @@ export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> 
     throw new Error(`maxTokenSeconds must be between 3600 and 2^32 (kube-apiserver refuses to start otherwise), got ${opts.maxTokenSeconds}`);
   }
   const binDir = hubBinDir();
+  karporRoleFiles();
   if (!binariesPresent(binDir)) throw new Error(`hub binaries missing in ${binDir}: run ensureHubBinaries() or bash test/hub/build.sh`);
 
   const dir = await fsp.mkdtemp(path.join(opts.dir ?? os.tmpdir(), 'karpor-test-hub-'));
@@ -302,8 +386,10 @@ export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> 
   live.add(entry);
 
   let stopped: Promise<void> | undefined;
+  let stopFront: (() => Promise<void>) | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
+      await stopFront?.();
       // apiserver first, so it does not spin on a vanished etcd.
       for (const p of [...procs].reverse()) await stopProc(p);
       live.delete(entry);
@@ -313,7 +399,7 @@ export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> 
   try {
     const [etcdPort, apiPort] = [await freePort(), await freePort()];
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-    const server = `https://127.0.0.1:${apiPort}`;
+    const apiServer = `https://127.0.0.1:${apiPort}`;
 
     const { privateKey, publicKey } = generateKeyPairSync('rsa', {
       modulusLength: 2048,
@@ -325,11 +411,18 @@ export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> 
     await fsp.writeFile(saKey, privateKey, { mode: 0o600 });
     await fsp.writeFile(saPub, publicKey);
 
+    const pki = path.join(dir, 'pki');
+    await fsp.mkdir(pki, { mode: 0o700 });
+    const [clientCa, frontCa, servingCa] = await Promise.all([makeCa(pki, 'client-ca'), makeCa(pki, 'front-proxy-ca'), makeCa(pki, 'serving-ca')]);
+    const [asserting, serving, karporAdmin] = await Promise.all([
+      makeCert(pki, 'front-proxy-client', frontCa, { cn: FRONT_USER }),
+      makeCert(pki, 'serving', servingCa, { cn: '127.0.0.1', ip: '127.0.0.1' }),
+      makeCert(pki, 'karpor-admin', clientCa, { cn: 'kubernetes-admin', o: ['system:masters'] }),
+    ]);
+
     const adminToken = randomBytes(32).toString('hex');
     const tokenFile = path.join(dir, 'admin-token.csv');
     await fsp.writeFile(tokenFile, `${adminToken},${ADMIN_USER},${ADMIN_USER},"system:masters"\n`, { mode: 0o600 });
-    const kubeconfigPath = path.join(dir, 'admin.kubeconfig');
-    await fsp.writeFile(kubeconfigPath, adminKubeconfigYaml(server, adminToken), { mode: 0o600 });
 
     log(`starting etcd on ${etcdUrl}`);
     const etcd = startProc('etcd', path.join(binDir, 'etcd'), [
@@ -344,7 +437,7 @@ export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> 
     procs.push(etcd);
     await waitFor('etcd /health', procs, 30_000, async () => (await get(`${etcdUrl}/health`)).status === 200);
 
-    log(`starting kube-apiserver on ${server}`);
+    log(`starting kube-apiserver on ${apiServer}`);
     const apiArgs = [
       '--etcd-servers', etcdUrl,
       '--bind-address', '127.0.0.1',
@@ -353,12 +446,21 @@ export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> 
       '--cert-dir', path.join(dir, 'certs'),
       '--service-cluster-ip-range', '10.0.0.0/24',
       '--authorization-mode', 'RBAC',
+      '--anonymous-auth=true',
       '--token-auth-file', tokenFile,
+      // The front names the user of a client certificate (or, with RBAC off, the allow-all user).
+      '--requestheader-client-ca-file', frontCa.certPath,
+      '--requestheader-allowed-names', FRONT_USER,
+      '--requestheader-username-headers', IDENTITY_HEADERS.user,
+      '--requestheader-group-headers', IDENTITY_HEADERS.group,
+      '--requestheader-extra-headers-prefix', 'x-remote-extra-',
+      // kube-apiserver always sets aud (--api-audiences defaults to the issuer); Karpor's tokens have none.
       '--service-account-issuer', 'karpor',
       '--api-audiences', 'karpor',
       '--service-account-key-file', saPub,
       '--service-account-signing-key-file', saKey,
-      '--disable-admission-plugins', 'ServiceAccount',
+      '--runtime-config', RUNTIME_CONFIG.join(','),
+      '--disable-admission-plugins', DISABLED_ADMISSION.join(','),
     ];
     if (opts.maxTokenSeconds !== undefined) apiArgs.push('--service-account-max-token-expiration', `${opts.maxTokenSeconds}s`);
     const apiserver = startProc('kube-apiserver', path.join(binDir, 'kube-apiserver'), apiArgs, path.join(dir, 'kube-apiserver.log'), dir);
@@ -366,16 +468,26 @@ export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> 
 
     const started = Date.now();
     await waitFor('kube-apiserver /readyz', procs, READY_TIMEOUT_MS, async () => {
-      const res = await get(`${server}/readyz`, adminToken);
+      const res = await get(`${apiServer}/readyz`, adminToken);
       return res.status === 200;
     });
     log(`kube-apiserver ready after ${((Date.now() - started) / 1000).toFixed(1)}s`);
 
-    const hub: RunningHub = { server, kubeconfigPath, binDir, dir, stop };
-    const rbacDir = path.join(hubDir, 'karpor-rbac');
-    const files = fs.readdirSync(rbacDir).filter((f) => f.endsWith('.yaml')).sort();
-    await kubectl(hub, ['apply', ...files.flatMap((f) => ['-f', path.join(rbacDir, f)])]);
-    log(`applied Karpor RBAC: ${files.join(', ')}`);
+    const rbac = opts.rbac ?? true;
+    const front = await startFront({ upstream: apiServer, rbac, version: KARPOR_VERSION, serving, clientCaPath: clientCa.certPath, asserting });
+    stopFront = front.stop;
+    const server = front.url;
+    log(`front on ${server} (RBAC ${rbac ? 'on' : 'off'})`);
+
+    const kubeconfigPath = path.join(dir, 'admin.kubeconfig');
+    await fsp.writeFile(kubeconfigPath, adminKubeconfigYaml(server, adminToken), { mode: 0o600 });
+    const certKubeconfigPath = path.join(dir, 'karpor.kubeconfig');
+    await fsp.writeFile(certKubeconfigPath, certKubeconfigYaml(server, fs.readFileSync(karporAdmin.certPath), fs.readFileSync(karporAdmin.keyPath)), { mode: 0o600 });
+
+    const hub: RunningHub = { server, apiServer, kubeconfigPath, certKubeconfigPath, rbac, binDir, dir, stop };
+    const roles = karporRoleFiles();
+    await kubectl(hub, ['apply', ...roles.flatMap((f) => ['-f', f])]);
+    log(`applied Karpor's roles from ${karporRolesDir()}: ${roles.map((f) => path.basename(f)).join(', ')}`);
     return hub;
   } catch (err) {
     // The process that died first is the likely culprit: show its log first.

@@ -6,6 +6,8 @@ import { onLauncherGone } from './launcher';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const kubeconfigOut = path.join(repoRoot, '.hub', 'admin.kubeconfig');
+// Beside it, as global-setup expects: the Karpor-like kubeconfig with a client certificate.
+const certKubeconfigOut = path.join(repoRoot, '.hub', 'karpor.kubeconfig');
 
 async function main(): Promise<void> {
   const log = (s: string): void => console.error(`[hub] ${s}`);
@@ -20,6 +22,7 @@ async function main(): Promise<void> {
       await hub?.stop();
     } finally {
       fs.rmSync(kubeconfigOut, { force: true });
+      fs.rmSync(certKubeconfigOut, { force: true });
       log('stopped');
       process.exit(0);
     }
@@ -38,11 +41,13 @@ async function main(): Promise<void> {
   }
 
   fs.mkdirSync(path.dirname(kubeconfigOut), { recursive: true });
-  fs.copyFileSync(hub.kubeconfigPath, kubeconfigOut);
-  fs.chmodSync(kubeconfigOut, 0o600);
+  for (const [from, to] of [[hub.kubeconfigPath, kubeconfigOut], [hub.certKubeconfigPath, certKubeconfigOut]] as const) {
+    fs.copyFileSync(from, to);
+    fs.chmodSync(to, 0o600);
+  }
 
   console.log(`server:     ${hub.server}`);
-  console.log(`kubeconfig: ${kubeconfigOut}`);
+  console.log(`kubeconfig: ${kubeconfigOut} (bearer token), ${certKubeconfigOut} (client certificate, like Karpor's)`);
   console.log('');
   console.log(`  export KARPOR_TEST_HUB_KUBECONFIG=${kubeconfigOut} KARPOR_TEST_HUB_SERVER=${hub.server}`);
   console.log(`  kubectl --kubeconfig ${kubeconfigOut} get clusterroles karpor-admin karpor-guest`);

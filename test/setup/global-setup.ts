@@ -1,5 +1,6 @@
 // One test hub per jest run; workers inherit the env vars set here.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parse } from 'yaml';
 import { ensureHubBinaries, startHub, RunningHub } from '../hub/harness';
 
@@ -24,6 +25,7 @@ export default async function globalSetup(): Promise<void> {
   if (existing) {
     // A hub started elsewhere (npm run hub): use it, never stop it.
     process.env.KARPOR_TEST_HUB_SERVER ||= serverOf(existing);
+    process.env.KARPOR_TEST_HUB_CERT_KUBECONFIG ||= path.join(path.dirname(existing), 'karpor.kubeconfig');
     return;
   }
   const log = (s: string): void => {
@@ -34,4 +36,5 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__KARPOR_TEST_HUB__ = hub;
   process.env.KARPOR_TEST_HUB_SERVER = hub.server;
   process.env.KARPOR_TEST_HUB_KUBECONFIG = hub.kubeconfigPath;
+  process.env.KARPOR_TEST_HUB_CERT_KUBECONFIG = hub.certKubeconfigPath;
 }

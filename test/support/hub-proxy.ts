@@ -1,5 +1,5 @@
-// A loopback HTTPS proxy in front of the test hub: answers Karpor's /server-configs (which a
-// plain kube-apiserver lacks) and injects faults — dropped connections, delays, error answers.
+// A loopback HTTPS proxy in front of the test hub: answers /server-configs as told (to change what
+// the hub says about RBAC mid-test) and injects faults — dropped connections, delays, error answers.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';

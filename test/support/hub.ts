@@ -20,6 +20,13 @@ export function adminKubeConfig(): k8s.KubeConfig {
   return kc;
 }
 
+/** The hub's Karpor-like kubeconfig: client certificate CN=kubernetes-admin, O=system:masters. */
+export function certKubeConfig(): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(requireEnv('KARPOR_TEST_HUB_CERT_KUBECONFIG'));
+  return kc;
+}
+
 /** Lowercase, DNS-1123 safe, unique per call: `<prefix>-<10 hex>`. */
 export function uniqueName(prefix: string): string {
   const clean = prefix.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 't';
@@ -90,20 +97,71 @@ export function writeKubeconfigForToken(path: string, server: string, token: str
   fs.writeFileSync(path, kubeConfigForToken(server, token).exportConfig(), { mode: 0o600 });
 }
 
-/** Raw request with a bearer token; resolves with the HTTP status code. */
-export function hubRequest(token: string, method: string, path: string): Promise<number> {
-  const url = new URL(path, hubServer());
+/** Raw request, with a bearer token or (undefined) none; resolves with the status and the body. */
+export function hubCall(token: string | undefined, method: string, path: string, server = hubServer()): Promise<{ status: number; body: string }> {
+  const url = new URL(path, server);
   return new Promise((resolve, reject) => {
     const req = https.request(
       url,
-      { method, headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' }, rejectUnauthorized: false, timeout: 10_000 },
+      { method, headers: { ...(token !== undefined && { Authorization: `Bearer ${token}` }), Accept: 'application/json' }, rejectUnauthorized: false, timeout: 10_000 },
       (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       },
     );
     req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timeout`)));
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Raw request with a bearer token (or none); resolves with the HTTP status code. */
+export async function hubRequest(token: string | undefined, method: string, path: string, server = hubServer()): Promise<number> {
+  return (await hubCall(token, method, path, server)).status;
+}
+
+/**
+ * What Karpor's dashboard learns from a token at login: `GET /rest-api/v1/authn` with it.
+ * 200 accepted and allowed, 401 not accepted (bad, expired or revoked), 403 valid but without a role.
+ */
+export function dashboardLogin(token: string | undefined, server = hubServer()): Promise<number> {
+  return hubRequest(token, 'GET', '/rest-api/v1/authn', server);
+}
+
+export interface TokenOwner {
+  /** The Kubernetes user name: system:serviceaccount:<namespace>:<name>. */
+  username: string;
+  namespace?: string;
+  serviceAccount?: string;
+  /** The object the token is bound to (a grant Secret), if any. */
+  boundSecret?: string;
+  expiresAt?: Date;
+}
+
+/**
+ * Who a ServiceAccount token belongs to, read from its own JWT claims (no signature check: for
+ * display and assertions only; the hub decides whether the token is any good). Karpor serves no
+ * TokenReview or SelfSubjectReview to ask it.
+ */
+export function tokenOwner(token: string): TokenOwner | undefined {
+  let claims: { sub?: unknown; exp?: unknown; 'kubernetes.io'?: { namespace?: unknown; serviceaccount?: { name?: unknown }; secret?: { name?: unknown } } };
+  try {
+    claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!claims || typeof claims.sub !== 'string') return undefined;
+  const k8sClaims = claims['kubernetes.io'];
+  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const owner: TokenOwner = { username: claims.sub };
+  const namespace = text(k8sClaims?.namespace);
+  const serviceAccount = text(k8sClaims?.serviceaccount?.name);
+  const boundSecret = text(k8sClaims?.secret?.name);
+  if (namespace) owner.namespace = namespace;
+  if (serviceAccount) owner.serviceAccount = serviceAccount;
+  if (boundSecret) owner.boundSecret = boundSecret;
+  if (typeof claims.exp === 'number') owner.expiresAt = new Date(claims.exp * 1000);
+  return owner;
 }

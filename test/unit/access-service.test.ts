@@ -1,9 +1,9 @@
-import { say as word, USAGE } from '../../src/slack/text';
+import { say as word, USAGE } from '../../src/slack/text/answers';
 import { DeliveryError, HubError } from '../../src/domain/errors';
 import type { Grant } from '../../src/domain/grant';
 import type { Person } from '../../src/domain/policy';
 import { AccessService } from '../../src/domain/access-service';
-import { slackMarkup } from '../../src/slack/markup';
+import { slackMarkup } from '../../src/slack/text/markup';
 import { HOUR, MIN, person, Replies, U, world, type World } from './fakes';
 
 async function say(w: World, userId: string, text: string): Promise<{ texts: string[]; outcome: Awaited<ReturnType<World['service']['command']>> }> {

@@ -294,7 +294,8 @@ describe('resume', () => {
     seed(w, 'overdue001', { expiresAt: new Date(w.clock.now().getTime() - 5 * MIN) });
     seed(w, 'deadline01', { expiresAt: w.clock.now(), requester: U.eng2 });
     seed(w, 'fresh00001', { expiresAt: new Date(w.clock.now().getTime() + MIN), requester: U.eng });
-    await w.approvals.resume();
+    // What is left waiting is counted (the pending-requests gauge).
+    expect(await w.approvals.resume()).toBe(1);
     expect(w.store.peek('overdue001')).toMatchObject({ state: 'expired', decidedAt: w.clock.now() });
     expect(w.store.peek('deadline01')!.state).toBe('expired');
     expect(w.store.peek('fresh00001')!.state).toBe('pending');

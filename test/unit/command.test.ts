@@ -1,6 +1,6 @@
 import { MAX_COMMAND_TEXT, MAX_REASON, parseCommand, type Command } from '../../src/domain/command';
-import { say, USAGE } from '../../src/slack/text';
-import { escapeMrkdwn, isSlackUserId, mentionedUser, plainFromSlack, slackMarkup } from '../../src/slack/markup';
+import { say, USAGE } from '../../src/slack/text/answers';
+import { escapeMrkdwn, isSlackUserId, mentionedUser, plainFromSlack, slackMarkup } from '../../src/slack/text/markup';
 
 function okCommand(text: string): Command {
   const result = parseCommand(text, slackMarkup);

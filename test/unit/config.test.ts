@@ -21,8 +21,9 @@ function errorOf(fn: () => unknown): ConfigError {
   throw new Error('expected a ConfigError');
 }
 
-const http = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'signing', HUB_IN_CLUSTER: 'true' };
-const socket = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_MODE: 'socket', SLACK_APP_TOKEN: 'xapp-1-abc', HUB_KUBECONFIG: '/etc/karpor/kubeconfig' };
+const http = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_MODE: 'http', SLACK_SIGNING_SECRET: 'signing', HUB_IN_CLUSTER: 'true' };
+// Socket Mode is the default.
+const socket = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_APP_TOKEN: 'xapp-1-abc', HUB_KUBECONFIG: '/etc/karpor/kubeconfig' };
 
 describe('loadSettings: good environments', () => {
   test.each<[string, NodeJS.ProcessEnv, Settings]>([
@@ -38,7 +39,7 @@ describe('loadSettings: good environments', () => {
       },
     ],
     [
-      'socket mode with a kubeconfig and context',
+      'socket mode (the default) with a kubeconfig and context',
       { ...socket, HUB_KUBECONFIG_CONTEXT: 'karpor', PORT: '8080', LOG_LEVEL: 'debug', HUB_NAMESPACE: 'karpor-bot', HUB_TIMEOUT_MS: '2500', POLICY_FILE: '/etc/karpor/policy.yaml' },
       {
         slack: { botToken: 'xoxb-1-2-abc', mode: 'socket', appToken: 'xapp-1-abc' },

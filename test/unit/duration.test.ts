@@ -1,5 +1,5 @@
 import { formatDuration, parseDuration, preview } from '../../src/domain/duration';
-import { say } from '../../src/slack/text';
+import { say } from '../../src/slack/text/answers';
 
 const M = 60;
 const H = 3600;

@@ -18,8 +18,8 @@ import {
   type TokenDelivery,
 } from '../../src/domain/ports';
 import type { AccessRequest, NewAccessRequest } from '../../src/domain/request';
-import { slackMarkup } from '../../src/slack/markup';
-import { say } from '../../src/slack/text';
+import { slackMarkup } from '../../src/slack/text/markup';
+import { say } from '../../src/slack/text/answers';
 import type { Message, Notification } from '../../src/domain/messages';
 
 /** Lets other pending promises run, so that concurrent callers really interleave. */

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { GRANT_ID, MAX_REASON, parseCommand, type ParseResult } from '../../src/domain/command';
 import { formatDuration, parseDuration } from '../../src/domain/duration';
-import { isSlackUserId, slackMarkup } from '../../src/slack/markup';
-import { say } from '../../src/slack/text';
+import { isSlackUserId, slackMarkup } from '../../src/slack/text/markup';
+import { say } from '../../src/slack/text/answers';
 import { ConfigError, loadSettings, type Settings } from '../../src/config/env';
 import { policyFrom } from '../../src/config/policy-file';
 import { MIN_SECONDS, type Policy } from '../../src/domain/policy';

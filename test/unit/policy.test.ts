@@ -11,7 +11,7 @@ import {
   type Person,
   type Policy,
 } from '../../src/domain/policy';
-import { mayRequest, say } from '../../src/slack/text';
+import { mayRequest, say } from '../../src/slack/text/answers';
 import { serviceAccountName } from '../../src/domain/identity';
 import { person, samplePolicy, U } from './fakes';
 

@@ -10,7 +10,7 @@ import {
   type RequestState,
   type Step,
 } from '../../src/domain/request';
-import { outcome, say } from '../../src/slack/text';
+import { outcome, say } from '../../src/slack/text/answers';
 import { approvalPolicy, person, rolePolicy, U } from './fakes';
 
 const T0 = new Date('2030-01-01T12:00:00Z');

@@ -1,6 +1,6 @@
 import { relative } from '../../src/domain/grant';
 import { parseCommand } from '../../src/domain/command';
-import { cleanText, slackMarkup } from '../../src/slack/markup';
+import { cleanText, slackMarkup } from '../../src/slack/text/markup';
 
 const at = new Date('2026-11-29T10:00:00Z');
 

@@ -2,9 +2,9 @@ import type { KnownBlock, View } from '@slack/types';
 import { formatDuration } from '../../domain/duration';
 import { relative, utc } from '../../domain/grant';
 import type { AccessRequest } from '../../domain/request';
-import { escapeMrkdwn } from '../markup';
+import { escapeMrkdwn } from '../text/markup';
 import { ACTION, FIELD, VIEW } from './ids';
-import { outcome, say } from '../text';
+import { outcome, say } from '../text/answers';
 import type { SlackMessage } from './token';
 
 function summary(req: AccessRequest): string {

@@ -3,7 +3,7 @@ import type { AccessService } from '../../domain/access-service';
 import type { Approvals } from '../../domain/approvals';
 import type { Reply } from '../../domain/ports';
 import { MAX_REASON } from '../../domain/command';
-import { cleanText } from '../markup';
+import { cleanText } from '../text/markup';
 import { FIELD, VIEW } from '../messages/ids';
 
 type ViewValues = Record<string, Record<string, { value?: string | null }>>;

@@ -39,6 +39,15 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 
+{{/* The ConfigMap the policy comes from, and its key: the user's own, or the chart's. */}}
+{{- define "karpor-token-bot.policyConfigMap" -}}
+{{- .Values.existingPolicyConfigMap.name | default (printf "%s-policy" (include "karpor-token-bot.fullname" .)) }}
+{{- end }}
+
+{{- define "karpor-token-bot.policyKey" -}}
+{{- if .Values.existingPolicyConfigMap.name }}{{ .Values.existingPolicyConfigMap.key }}{{ else }}policy.yaml{{ end }}
+{{- end }}
+
 {{/* Mistakes that would otherwise surface only as a crash-looping pod. */}}
 {{- define "karpor-token-bot.validate" -}}
 {{- if not (has .Values.slack.mode (list "http" "socket")) }}
@@ -56,6 +65,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if and .Values.ingress.enabled (ne .Values.slack.mode "http") }}
 {{- fail "ingress.enabled needs slack.mode=http: in Socket Mode Slack is reached from inside the pod and nothing is exposed" }}
 {{- end }}
+{{- if not .Values.existingPolicyConfigMap.name }}
 {{- if not (kindIs "string" .Values.policy) }}
 {{- fail "policy must be the text of a policy file (so it replaces the example instead of merging into it): pass --set-file policy=policy.yaml, or write `policy: |` in your values" }}
 {{- end }}
@@ -66,4 +76,16 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if not $policy.roles }}
 {{- fail "policy has no roles: list the roles people may request (see values.yaml)" }}
 {{- end }}
+{{- end }}
+{{- if and .Values.metrics.serviceMonitor.enabled .Values.metrics.podMonitor.enabled }}
+{{- fail "metrics.serviceMonitor.enabled and metrics.podMonitor.enabled both scrape the same pods: choose one" }}
+{{- end }}
+{{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.service.enabled) }}
+{{- fail "metrics.serviceMonitor.enabled needs metrics.service.enabled (or use metrics.podMonitor.enabled)" }}
+{{- end }}
+{{- end }}
+
+{{/* The bot's series in PromQL: this release's pods, scraped by the ServiceMonitor, the PodMonitor or otherwise. */}}
+{{- define "karpor-token-bot.promSelector" -}}
+namespace="{{ .Release.Namespace }}", pod=~"{{ include "karpor-token-bot.fullname" . }}-.*"
 {{- end }}

@@ -1,10 +1,10 @@
-import { DirectoryUnavailableError, UserFacingError } from '../domain/errors';
-import { formatDuration } from '../domain/duration';
-import { relative, utc } from '../domain/grant';
-import type { Message } from '../domain/messages';
-import { MIN_SECONDS, type RolePolicy } from '../domain/policy';
-import type { AccessRequest } from '../domain/request';
-import { RBAC_OFF } from '../rbac-monitor';
+import { DirectoryUnavailableError, UserFacingError } from '../../domain/errors';
+import { formatDuration } from '../../domain/duration';
+import { relative, utc } from '../../domain/grant';
+import type { Message } from '../../domain/messages';
+import { MIN_SECONDS, type RolePolicy } from '../../domain/policy';
+import type { AccessRequest } from '../../domain/request';
+import { RBAC_OFF } from '../../rbac-monitor';
 
 /** Every sentence the bot says in answers and DMs, in Slack's mrkdwn, from what the domain decided. */
 

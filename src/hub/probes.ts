@@ -1,0 +1,77 @@
+/**
+ * What the doctor and token delivery ask the hub, over a port small enough to sit on any HTTP
+ * client. Nothing here writes to Karpor: the probes only read, and the one TokenRequest is for a
+ * ServiceAccount that holds no role.
+ */
+import { longestRoleSeconds, type HubFacts } from '../domain/doctor';
+import { LOGIN_CHECK, TOKEN_ROLES, type RoleRule } from '../domain/karpor-defaults';
+import type { Policy } from '../domain/policy';
+
+export interface HubHttp {
+  /**
+   * A GET on the hub. Without `bearer` it goes as the bot; with a token it carries only that
+   * token; with `null` it carries no credential at all. Resolves with any status; rejects only
+   * when no answer came.
+   */
+  get(path: string, opts?: { bearer?: string | null }): Promise<{ status: number; json?: unknown }>;
+  /** A TokenRequest for the account; only the expiry the hub granted comes back, never the token. */
+  tokenRequest(namespace: string, serviceAccount: string, seconds: number): Promise<{ expirationTimestamp: Date }>;
+  /** The ClusterRole's rules, undefined when the hub has no such role; rejects when it cannot say. */
+  clusterRole(name: string): Promise<RoleRule[] | undefined>;
+}
+
+/** Reads a person without a token could try: the cluster list (data) and the login check. */
+export const ANONYMOUS_READS = ['/rest-api/v1/clusters', LOGIN_CHECK];
+
+/** How far past the policy's longest role the token-maximum probe asks. */
+const BEYOND_LONGEST_SECONDS = 3600;
+
+/**
+ * The hub's part of the doctor's facts. `probeAccount` is a ServiceAccount with no role
+ * bindings (its token would allow nothing even if it leaked); it must exist.
+ */
+export async function gatherHubFacts(http: HubHttp, policy: Policy, probeAccount: { namespace: string; serviceAccount: string }): Promise<HubFacts> {
+  const names = [...new Set([...TOKEN_ROLES, ...policy.roles.map((r) => r.clusterRole)])];
+  const [rbac, anonymousReads, tokenMaximum, clusterRoles] = await Promise.all([
+    rbacEnabled(http),
+    Promise.all(ANONYMOUS_READS.map(async (path) => ({ path, status: await http.get(path, { bearer: null }).then((a) => a.status, () => 0) }))),
+    probeTokenMaximum(http, policy, probeAccount),
+    Promise.all(names.map(async (name) => ({ name, rules: await http.clusterRole(name).then((r) => r ?? null, () => undefined) }))),
+  ]);
+  return { rbac, anonymousReads, tokenMaximum, clusterRoles };
+}
+
+/** `CoreOptions.EnableRBAC` from Karpor's `GET /server-configs` (asked without a token, as it needs none). */
+async function rbacEnabled(http: HubHttp): Promise<boolean | undefined> {
+  const answer = await http.get('/server-configs', { bearer: null }).catch(() => undefined);
+  if (answer?.status !== 200) return undefined;
+  const flag = (answer.json as { CoreOptions?: { EnableRBAC?: unknown } } | undefined)?.CoreOptions?.EnableRBAC;
+  return typeof flag === 'boolean' ? flag : undefined;
+}
+
+async function probeTokenMaximum(http: HubHttp, policy: Policy, account: { namespace: string; serviceAccount: string }): Promise<HubFacts['tokenMaximum']> {
+  const askedSeconds = longestRoleSeconds(policy) + BEYOND_LONGEST_SECONDS;
+  const before = Date.now();
+  try {
+    const { expirationTimestamp } = await http.tokenRequest(account.namespace, account.serviceAccount, askedSeconds);
+    return { askedSeconds, grantedSeconds: Math.round((expirationTimestamp.getTime() - before) / 1000) };
+  } catch {
+    return undefined;
+  }
+}
+
+export type TokenProof = { accepted: true } | { accepted: false; status: number };
+
+/**
+ * Presents a freshly minted token the way Karpor's dashboard does at login (`GET
+ * /rest-api/v1/authn` with the token) and nothing else, so a token with write rights writes
+ * nothing. Only 200 is the dashboard's yes: 401 is a token the hub does not know, 403 one it
+ * will not let in, and any other answer (a 404 from a server without Karpor's API among them)
+ * would leave the person at a failed login. No answer at all is status 0. The hub trusts a
+ * token it has just accepted for 10 s, so a grant revoked right after the proof stops working
+ * up to 10 s later.
+ */
+export async function proveToken(http: HubHttp, token: string): Promise<TokenProof> {
+  const status = await http.get(LOGIN_CHECK, { bearer: token }).then((a) => a.status, () => 0);
+  return status === 200 ? { accepted: true } : { accepted: false, status };
+}
