@@ -4,7 +4,7 @@ import type { AccessRequest } from './request';
 
 /**
  * What the bot tells a person, as data: the domain decides what is said, the chat adapter words
- * it (src/slack/text.ts). Nothing here is markup.
+ * it (src/slack/text/answers.ts). Nothing here is markup.
  */
 export type Message = InputProblem | Refusal | StepRefusal | Answer | Notification;
 
