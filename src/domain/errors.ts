@@ -12,11 +12,12 @@ export class UserFacingError extends Error {
 /** A hub failure, classified so that people get a specific answer and the log the details. */
 export type HubErrorKind = 'unavailable' | 'conflict' | 'forbidden' | 'invalid' | 'not-found';
 
+/** Without a `userMessage` of its own, people are told what its kind means (src/slack/text/answers.ts). */
 export class HubError extends UserFacingError {
   constructor(
     readonly kind: HubErrorKind,
     message: string,
-    userMessage: string,
+    userMessage = '',
   ) {
     super(message, userMessage);
   }

@@ -157,13 +157,9 @@ function hubError(err: unknown, what: string): HubError {
   if (err instanceof HubError) return err;
   const code = statusOf(err);
   const detail = `${what}: ${statusMessage(err)}`;
-  if (code === undefined || code >= 500 || code === 429) {
-    return new HubError('unavailable', detail, 'The Karpor hub is not answering right now; nothing was issued. Try again in a minute.');
-  }
-  if (code === 401 || code === 403) {
-    return new HubError('forbidden', detail, 'The bot is not allowed to do this on the Karpor hub; its access there needs fixing. Please tell your Karpor administrators.');
-  }
-  if (code === 404) return new HubError('not-found', detail, 'Something the bot needs on the Karpor hub is missing. Please tell your Karpor administrators.');
-  if (code === 409) return new HubError('conflict', detail, 'Someone changed the same thing on the Karpor hub at the same moment. Try again.');
-  return new HubError('invalid', detail, 'The Karpor hub refused the request. Please tell your Karpor administrators.');
+  if (code === undefined || code >= 500 || code === 429) return new HubError('unavailable', detail);
+  if (code === 401 || code === 403) return new HubError('forbidden', detail);
+  if (code === 404) return new HubError('not-found', detail);
+  if (code === 409) return new HubError('conflict', detail);
+  return new HubError('invalid', detail);
 }

@@ -123,7 +123,7 @@ export class Grants {
     });
     const token = answer.status?.token;
     const expiresAt = answer.status?.expirationTimestamp;
-    if (!token || !expiresAt) throw new HubError('unavailable', 'token request: answered without a token', 'The Karpor hub is not answering right now; nothing was issued. Try again in a minute.');
+    if (!token || !expiresAt) throw new HubError('unavailable', 'token request: answered without a token');
     return { token, expiresAt: new Date(expiresAt) };
   }
 

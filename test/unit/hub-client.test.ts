@@ -14,6 +14,7 @@ import { HubError } from '../../src/domain/errors';
 import { HubClient } from '../../src/hub/client';
 import { HubHttp, HubStatusError } from '../../src/hub/http';
 import { paths } from '../../src/hub/paths';
+import { say } from '../../src/slack/text/answers';
 
 const statusOf = (err: unknown) => (err instanceof HubStatusError ? err.code : undefined);
 
@@ -246,6 +247,6 @@ describe('HubClient: one verb per kind of answer', () => {
     answer = { status: 503, body: 'upstream unavailable' };
     const err = (await hub.get('list grants', '/x').catch((e: unknown) => e)) as HubError;
     expect(err.kind).toBe('unavailable');
-    expect(err.userMessage).toMatch(/not answering right now; nothing was issued/);
+    expect(say({ kind: 'failed', error: err, ref: 'r1' })).toBe('The Karpor hub is not answering right now; nothing was issued. Try again in a minute. (ref r1)');
   });
 });

@@ -1,4 +1,4 @@
-import { DirectoryUnavailableError, UserFacingError } from '../../domain/errors';
+import { DirectoryUnavailableError, HubError, UserFacingError, type HubErrorKind } from '../../domain/errors';
 import { formatDuration } from '../../domain/duration';
 import { relative, utc } from '../../domain/grant';
 import type { Message } from '../../domain/messages';
@@ -13,6 +13,15 @@ export const USAGE =
   '`/karpor-token revoke [<grant-id>|all|@person]`, `/karpor-token help`. Durations look like 30m, 8h, 1h30m, 2d.';
 
 const mention = (userId: string) => `<@${userId}>`;
+
+/** What a failure on the hub means for the person, by its kind. */
+const HUB_TROUBLE: Record<HubErrorKind, string> = {
+  unavailable: 'The Karpor hub is not answering right now; nothing was issued. Try again in a minute.',
+  forbidden: 'The bot is not allowed to do this on the Karpor hub; its access there needs fixing. Please tell your Karpor administrators.',
+  'not-found': 'Something the bot needs on the Karpor hub is missing. Please tell your Karpor administrators.',
+  conflict: 'Someone changed the same thing on the Karpor hub at the same moment. Try again.',
+  invalid: 'The Karpor hub refused the request. Please tell your Karpor administrators.',
+};
 
 export function mayRequest(roles: RolePolicy[]): string {
   if (roles.length === 0) return 'You may not request any Karpor role; ask your Karpor administrators to add you to a group that may.';
@@ -150,6 +159,7 @@ export function say(m: Message): string {
     case 'form-expired':
       return 'That form is no longer valid; ask again with `/karpor-token <role> [duration]`.';
     case 'failed':
+      if (m.error instanceof HubError && !m.error.userMessage) return `${HUB_TROUBLE[m.error.kind]} (ref ${m.ref})`;
       if (m.error instanceof UserFacingError) return `${m.error.userMessage} (ref ${m.ref})`;
       if (m.error instanceof DirectoryUnavailableError) return `I cannot check your Slack user groups right now, so I can give you nothing. Try again in a few minutes. (ref ${m.ref})`;
       return `Something went wrong on my side; nothing was issued. Try again, and tell your Karpor administrators if it keeps happening (ref ${m.ref}).`;
