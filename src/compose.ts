@@ -13,7 +13,7 @@ import { HubClient } from './hub/client';
 import { KarporHub } from './hub/karpor-hub';
 import { HubRequestStore } from './hub/requests';
 import { InFlight } from './in-flight';
-import { createIngress } from './ingress/ingress';
+import { createIngress, separateOpsServer } from './ingress/ingress';
 import { auditTo, slackLogger, type Log } from './log';
 import { Metrics } from './metrics';
 import { RbacMonitor } from './rbac-monitor';
@@ -65,7 +65,9 @@ export interface KarporTokenBot {
   stop(): Promise<void>;
   housekeeping: Housekeeping;
   rbac: RbacMonitor;
-  ready(): Promise<Readiness>;
+  ready(): Readiness;
+  /** The port of `/healthz`, `/readyz` and `/metrics` once started (OPS_PORT's server, or the one start() returned). */
+  opsPort(): number;
 }
 
 /** Wires the parts together; nothing here does any work of its own. */
@@ -86,17 +88,18 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   const store = new HubRequestStore(conn, settings.hub.namespace);
   const rbac = new RbacMonitor(conn, log, metrics);
 
+  let started = false;
   let stopping = false;
   const inFlight = new InFlight();
-  const ready = async (): Promise<Readiness> => {
-    const hubUp = await hub.grants({ userId: 'readiness-probe' }).then(
-      () => true,
-      () => false,
-    );
-    const checks = { hub: hubUp, slack: directory.ready && ingress.connected, accepting: !stopping };
+  // The pod's own state only: no call to the hub or Slack (see src/health.ts).
+  const ready = (): Readiness => {
+    const checks = { started, accepting: !stopping, slack: ingress.connected };
     return { ok: Object.values(checks).every(Boolean), checks };
   };
-  const ingress = createIngress(settings, healthRoutes(ready, metrics), logger, transport);
+  const routes = healthRoutes(ready, metrics);
+  const ingress = createIngress(settings, routes, logger, transport);
+  const opsServer = separateOpsServer(settings, routes);
+  const ports = { main: 0, ops: 0 };
 
   const app = new App({
     token: settings.slack.botToken,
@@ -128,6 +131,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     { refreshMs: intervals.directoryMs, staleLimitMs: intervals.directoryStaleMs, onLookup: (r) => metrics.membershipLookup(r) },
     (err) => log.warn({ err }, 'user-group refresh failed'),
   );
+  metrics.watchSlack({ connected: () => started && ingress.connected, membershipFresh: () => directory.ready });
   const dms = new DmChannels(client);
   const cards = new SlackApprovalCards(client, clock, policy.approvalsChannel, (userId) => dms.of(userId), (err, what) => log.warn({ err }, what));
   const notifier = new SlackNotifier(client, clock, dms, cards);
@@ -171,16 +175,22 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     housekeeping,
     rbac,
     ready,
+    opsPort: () => ports.ops || ports.main,
     async start() {
       await app.init();
       await directory.start();
-      const port = await ingress.start().catch((err: unknown) => {
+      try {
+        ports.ops = (await opsServer?.start()) ?? 0;
+        ports.main = await ingress.start();
+      } catch (err) {
         directory.stop();
+        await opsServer?.stop();
         throw err;
-      });
+      }
+      started = true;
       schedule.every(intervals.housekeepingMs, () => housekeeping.run());
       schedule.every(intervals.serverConfigsMs, () => rbac.check());
-      return port;
+      return ports.main;
     },
     async stop() {
       stopping = true;
@@ -189,6 +199,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
       const drained = await inFlight.drain(intervals.drainMs);
       if (!drained) log.warn({ pending: inFlight.size }, 'stopped with work still in flight');
       await ingress.stop();
+      await opsServer?.stop();
     },
   };
 }

@@ -65,6 +65,8 @@ export type Answer =
   | { kind: 'cancelled' }
   /** A form whose hidden fields no longer make sense (an old modal). */
   | { kind: 'form-expired' }
+  /** Request-card buttons clicked faster than the per-person limit. */
+  | { kind: 'clicking-too-fast'; waitSeconds: number }
   | { kind: 'failed'; error: unknown; ref: string };
 
 /** A lasting DM about something someone else (or time) did. */

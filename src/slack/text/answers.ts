@@ -158,6 +158,8 @@ export function say(m: Message): string {
       return 'Your request is cancelled.';
     case 'form-expired':
       return 'That form is no longer valid; ask again with `/karpor-token <role> [duration]`.';
+    case 'clicking-too-fast':
+      return `That was a lot of clicks in a row, so I did nothing with this one. Wait ${m.waitSeconds} s, then click once.`;
     case 'failed':
       if (m.error instanceof HubError && !m.error.userMessage) return `${HUB_TROUBLE[m.error.kind]} (ref ${m.ref})`;
       if (m.error instanceof UserFacingError) return `${m.error.userMessage} (ref ${m.ref})`;
