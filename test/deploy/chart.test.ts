@@ -22,6 +22,7 @@ const VALUE_SETS: Record<string, Obj> = {
   'a PodMonitor': { metrics: { podMonitor: { enabled: true } } },
   'the policy from an existing ConfigMap': { existingPolicyConfigMap: { name: 'team-policy', key: 'bot.yaml' } },
   'a proxy': { proxy: { httpsProxy: 'http://proxy.corp:3128' } },
+  'a NetworkPolicy (HTTP mode)': { slack: { mode: 'http' }, networkPolicy: { enabled: true } },
 };
 
 const kinds = (objects: Obj[]) => objects.map((o) => o.kind).sort();
@@ -94,12 +95,13 @@ describe('default rendering: Socket Mode, hub kubeconfig from Karpor\'s ConfigMa
     expect(d.spec.template.metadata.labels).toMatchObject(d.spec.selector.matchLabels);
   });
 
-  test('probes /healthz and /readyz on the port the bot listens on', () => {
-    expect(container.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
-    expect(plainEnv(objects).PORT).toBe('3000');
-    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    expect(container.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+  test('probes /healthz and /readyz on the ops port, the only port in Socket Mode', () => {
+    expect(container.ports).toEqual([{ name: 'ops', containerPort: 9090, protocol: 'TCP' }]);
+    expect(plainEnv(objects).OPS_PORT).toBe('9090');
+    expect(loadSettings(podEnvironment(objects)).ops).toEqual({ port: 9090 });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'ops' });
+    expect(container.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'ops' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'ops' });
   });
 
   test('runs locked down: non-root, read-only root, no privilege escalation, no capabilities, seccomp', () => {
@@ -140,6 +142,7 @@ describe('default rendering: Socket Mode, hub kubeconfig from Karpor\'s ConfigMa
       HUB_TIMEOUT_MS: '10000',
       POLICY_FILE: '/etc/karpor-token-bot/policy.yaml',
       PORT: '3000',
+      OPS_PORT: '9090',
       LOG_LEVEL: 'info',
     });
     expect(pod.automountServiceAccountToken).toBe(true);
@@ -186,6 +189,16 @@ describe('HTTP mode', () => {
     const svc = objects.find((o) => o.kind === 'Service' && !o.metadata.name.endsWith('-metrics'))!;
     expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
     expect(svc.spec.selector).toEqual(deploymentOf(objects).spec.selector.matchLabels);
+  });
+
+  test('Slack\'s port is apart from the ops port the probes use, so the Ingress never reaches /metrics', () => {
+    const container = containerOf(objects);
+    expect(container.ports).toEqual([
+      { name: 'http', containerPort: 3000, protocol: 'TCP' },
+      { name: 'ops', containerPort: 9090, protocol: 'TCP' },
+    ]);
+    expect(loadSettings(podEnvironment(objects))).toMatchObject({ port: 3000, ops: { port: 9090 } });
+    expect(container.readinessProbe.httpGet.port).toBe('ops');
   });
 
   test('takes the signing secret instead of the app-level token', () => {
@@ -307,7 +320,7 @@ describe('metrics', () => {
   test.each(['Socket Mode (defaults)', 'HTTP mode'])('%s: a metrics Service on the bot\'s port, which no Ingress routes', (name) => {
     const objects = render(VALUE_SETS[name]);
     const svc = metricsService(objects);
-    expect(svc.spec.ports).toEqual([{ name: 'metrics', port: 3000, targetPort: 'http', protocol: 'TCP' }]);
+    expect(svc.spec.ports).toEqual([{ name: 'metrics', port: 9090, targetPort: 'ops', protocol: 'TCP' }]);
     expect(svc.spec.selector).toEqual(deploymentOf(objects).spec.selector.matchLabels);
     expect(svc.metadata.labels['app.kubernetes.io/component']).toBe('metrics');
   });
@@ -329,11 +342,11 @@ describe('metrics', () => {
     expect(monitor.spec.endpoints).toEqual([{ port: svc.spec.ports[0].name, path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
   });
 
-  test('a PodMonitor scrapes the pods\' http port', () => {
+  test('a PodMonitor scrapes the pods\' ops port', () => {
     const objects = render(VALUE_SETS['a PodMonitor']);
     const monitor = only(objects, 'PodMonitor');
     expect(monitor.spec.selector.matchLabels).toEqual(deploymentOf(objects).spec.selector.matchLabels);
-    expect(monitor.spec.podMetricsEndpoints).toEqual([{ port: containerOf(objects).ports[0].name, path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
+    expect(monitor.spec.podMetricsEndpoints).toEqual([{ port: 'ops', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
   });
 
   describe('PrometheusRule', () => {
@@ -390,6 +403,56 @@ describe('metrics', () => {
         }
       }
     });
+  });
+});
+
+describe('NetworkPolicy', () => {
+  test('none unless asked for', () => {
+    expect(kinds(render(VALUE_SETS['HTTP mode'])).filter((k) => k === 'NetworkPolicy')).toEqual([]);
+  });
+
+  test('HTTP mode: in from the ingress controller to Slack\'s port and from monitoring to the ops port; out to DNS, Slack on 443 (not private ranges) and the hub', () => {
+    const objects = render(VALUE_SETS['a NetworkPolicy (HTTP mode)']);
+    const policy = only(objects, 'NetworkPolicy');
+    const container = containerOf(objects);
+    expect(policy.apiVersion).toBe('networking.k8s.io/v1');
+    expect(policy.spec.podSelector.matchLabels).toEqual(deploymentOf(objects).spec.selector.matchLabels);
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    const portNames = (container.ports as Obj[]).map((p) => p.name);
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } }], ports: [{ port: 'http', protocol: 'TCP' }] },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 'ops', protocol: 'TCP' }] },
+    ]);
+    for (const rule of policy.spec.ingress as Obj[]) for (const p of rule.ports) expect(portNames).toContain(p.port);
+    const [dns, slack, hub, ...rest] = policy.spec.egress as Obj[];
+    expect(dns!.ports).toEqual([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
+    expect(slack).toEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']) } }], ports: [{ port: 443, protocol: 'TCP' }] });
+    expect(hub).toEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'karpor' } } }], ports: [{ port: 7443, protocol: 'TCP' }] });
+    expect(rest).toEqual([]);
+  });
+
+  test('Socket Mode: nothing comes in but scrapes; a proxy and extra egress replace or add to the defaults', () => {
+    const objects = render({
+      networkPolicy: {
+        enabled: true,
+        slackTo: [{ ipBlock: { cidr: '10.1.2.3/32' } }],
+        slackPorts: [{ port: 3128, protocol: 'TCP' }],
+        extraEgress: [{ to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ port: 443, protocol: 'TCP' }] }],
+      },
+    });
+    const policy = only(objects, 'NetworkPolicy');
+    expect(policy.spec.ingress).toHaveLength(1);
+    expect(policy.spec.ingress[0].ports).toEqual([{ port: 'ops', protocol: 'TCP' }]);
+    expect(policy.spec.egress[1]).toEqual({ to: [{ ipBlock: { cidr: '10.1.2.3/32' } }], ports: [{ port: 3128, protocol: 'TCP' }] });
+    expect(policy.spec.egress[3]).toEqual({ to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ port: 443, protocol: 'TCP' }] });
+  });
+
+  test('the schema refuses a misspelt peer or port', () => {
+    for (const values of [{ networkPolicy: { enabled: true, ingressFrom: [{ namespaceSelecter: {} }] } }, { networkPolicy: { hubPorts: [{ prot: 7443 }] } }, { networkPolicy: { enable: true } }]) {
+      const res = helm(['template', 'x', CHART], values);
+      expect(res.status).not.toBe(0);
+      expect(res.stderr).toMatch(/additional properties|required/i);
+    }
   });
 });
 
