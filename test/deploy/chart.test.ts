@@ -270,7 +270,7 @@ describe('Ingress (HTTP mode)', () => {
     expect(ing.spec.rules).toEqual([
       {
         host: 'bot.example.com',
-        http: { paths: [{ path: '/slack/events', pathType: 'Prefix', backend: { service: { name: service.metadata.name, port: { name: 'http' } } } }] },
+        http: { paths: [{ path: '/slack/events', pathType: 'Exact', backend: { service: { name: service.metadata.name, port: { name: 'http' } } } }] },
       },
     ]);
   });
