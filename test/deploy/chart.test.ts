@@ -11,15 +11,21 @@ import { CHART, NAMESPACE, helm, helmBinary, only, render, type Obj } from './he
 const appVersion = String((parse(readFileSync(path.join(CHART, 'Chart.yaml'), 'utf8')) as Obj).appVersion);
 const FAKE_SECRETS: Record<string, string> = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'signing-secret', SLACK_APP_TOKEN: 'xapp-test' };
 
+// Karpor's superuser kubeconfig in the pod: only on explicit request.
+const SUPERUSER = { hub: { access: 'configmap', configmap: { allowSuperuser: true } } };
+
 const VALUE_SETS: Record<string, Obj> = {
   'http mode (defaults)': {},
   'socket mode': { slack: { mode: 'socket' } },
   '3 replicas': { replicaCount: 3 },
-  'kubeconfigSecret hub access': { hub: { access: 'kubeconfigSecret' } },
+  'Karpor\'s superuser kubeconfig, opted in': SUPERUSER,
+  'kubeconfigSecret hub access, Secret made by hand': { hub: { access: 'kubeconfigSecret', setup: { enabled: false }, renew: false } },
   'http mode with an Ingress': { ingress: { enabled: true, className: 'nginx', host: 'bot.example.com', tlsSecretName: 'bot-tls' } },
 };
 
-const kinds = (objects: Obj[]) => objects.map((o) => o.kind).sort();
+/** The objects that stay installed: the setup hook's are deleted once it has run (test/deploy/hub-setup.test.ts). */
+const served = (objects: Obj[]) => objects.filter((o) => !o.metadata.annotations?.['helm.sh/hook']);
+const kinds = (objects: Obj[]) => served(objects).map((o) => o.kind).sort();
 const deploymentOf = (objects: Obj[]) => only(objects, 'Deployment');
 const podOf = (objects: Obj[]) => deploymentOf(objects).spec.template.spec as Obj;
 const containerOf = (objects: Obj[]) => {
@@ -70,8 +76,8 @@ describe('helm lint', () => {
   });
 });
 
-describe('default rendering: HTTP mode, hub kubeconfig from Karpor\'s ConfigMap', () => {
-  const objects = render();
+describe('HTTP mode, hub kubeconfig from Karpor\'s ConfigMap (opted in)', () => {
+  const objects = served(render(SUPERUSER));
   const container = containerOf(objects);
   const pod = podOf(objects);
 
@@ -130,8 +136,9 @@ describe('default rendering: HTTP mode, hub kubeconfig from Karpor\'s ConfigMap'
     expect(plainEnv(objects)).toEqual({
       SLACK_MODE: 'http',
       HUB_KUBECONFIG_CONFIGMAP: 'karpor/karpor-kubeconfig:config',
+      HUB_ALLOW_SUPERUSER: 'true',
       HUB_SERVER: 'https://karpor-server.karpor.svc:7443',
-      HUB_NAMESPACE: 'default',
+      HUB_NAMESPACE: 'karpor-token-bot',
       HUB_TIMEOUT_MS: '10000',
       POLICY_FILE: '/etc/karpor-token-bot/policy.yaml',
       PORT: '3000',
@@ -176,7 +183,7 @@ describe('default rendering: HTTP mode, hub kubeconfig from Karpor\'s ConfigMap'
 });
 
 describe('Socket Mode', () => {
-  const objects = render(VALUE_SETS['socket mode']);
+  const objects = served(render(VALUE_SETS['socket mode']));
 
   test('exposes nothing: no Service, no Ingress', () => {
     expect(kinds(objects)).toEqual(['ConfigMap', 'Deployment', 'Role', 'RoleBinding', 'ServiceAccount']);
@@ -216,8 +223,8 @@ describe('replicas', () => {
   });
 });
 
-describe('kubeconfigSecret hub access', () => {
-  const objects = render(VALUE_SETS['kubeconfigSecret hub access']);
+describe('kubeconfigSecret hub access, Secret made by hand', () => {
+  const objects = render(VALUE_SETS['kubeconfigSecret hub access, Secret made by hand']);
 
   test('grants nothing in Karpor\'s namespace and mounts no host-cluster token', () => {
     expect(kinds(objects)).toEqual(['ConfigMap', 'Deployment', 'Service', 'ServiceAccount']);
@@ -306,6 +313,7 @@ describe('refuses values that would only fail at run time', () => {
     ['a policy that is not YAML', { policy: 'roles: [viewer' }, /policy is not valid YAML/],
     ['a policy without roles', { policy: 'identity:\n  mode: shared\n' }, /policy has no roles/],
     ['kubeconfigSecret without a Secret name', { hub: { access: 'kubeconfigSecret', kubeconfigSecret: { name: '' } } }, /hub\.kubeconfigSecret\.name is required/],
+    ['Karpor\'s superuser kubeconfig without the opt-in', { hub: { access: 'configmap' } }, /hub\.access=configmap puts Karpor's hub SUPERUSER kubeconfig .* hub\.configmap\.allowSuperuser=true/],
   ])('%s', (_name, values, message) => {
     expect(() => render(values)).toThrow(message);
   });

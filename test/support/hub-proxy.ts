@@ -46,6 +46,8 @@ export async function startHubProxy(target: string, opts: { serverConfigs?: unkn
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
     const upstream = https.request(new URL(req.url ?? '/', target), { method: req.method, headers: { ...req.headers, host: new URL(target).host }, rejectUnauthorized: false }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
+      // A watch answers its headers long before its first event: pass them on at once.
+      res.flushHeaders();
       up.pipe(res);
     });
     upstream.on('error', () => res.destroy());
