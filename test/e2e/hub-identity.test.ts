@@ -186,6 +186,27 @@ describe('the hub\'s RBAC changed under a running bot', () => {
     }
   });
 
+  test('while the watches are cut off it fails closed; back, it catches up on what changed meanwhile', async () => {
+    proxy.fault = (method, path) => (method === 'GET' && /clusterrolebindings|serviceaccounts$/.test(path) ? { drop: true } : undefined);
+    proxy.cut();
+    t.slack.reset();
+    expect(await say(t, PEOPLE.engineer, 'guest')).toMatch(/The Karpor hub is not answering right now; nothing was issued/);
+    expect(t.slack.messages.filter((m) => tokenIn(m))).toEqual([]);
+    // Changed while the bot could not see it.
+    const name = uniqueName('meanwhile');
+    await rbac().createClusterRoleBinding({ body: crb(name, 'karpor-admin', { kind: 'Group', apiGroup: RBAC, name: `system:serviceaccounts:${guests()}` }) });
+    try {
+      proxy.fault = undefined;
+      await alerted(new RegExp(`ClusterRoleBinding ${name} also gives`));
+      await expectRefused(new RegExp(`${name} also gives`));
+    } finally {
+      await rbac().deleteClusterRoleBinding({ name });
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    t.slack.reset();
+    expect(await guestToken()).toBeDefined();
+  });
+
   test('a ServiceAccount someone else put in the role namespace under the bot\'s account name is not used', async () => {
     const name = `${t.prefix}-guest`;
     await core().deleteNamespacedServiceAccount({ namespace: guests(), name });

@@ -6,8 +6,10 @@ import * as fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { claimsOf } from '../../src/hub/credential';
-import { adminKubeConfig, createNamespace, hubServer, kubeConfigForToken, serviceAccountToken, uniqueName, writeKubeconfigForToken } from '../support/hub';
+import { adminKubeConfig, createNamespace, hubRequest, hubServer, kubeConfigForToken, serviceAccountToken, uniqueName, writeKubeconfigForToken } from '../support/hub';
 import { startHubProxy, type HubProxy } from '../support/hub-proxy';
+import { policyFrom } from '../../src/config/policy-file';
+import { setupHub } from '../../src/setup/setup-hub';
 import { botIdentity, movableClock, PEOPLE, say, startTestBot, testPolicy } from '../support/bot';
 import { get } from '../faults/helpers';
 
@@ -93,4 +95,21 @@ test('a token that cannot renew itself warns when its end is near', async () => 
   } finally {
     await bot.stop();
   }
+});
+
+test('setup-hub --rotate ends every earlier token of the bot', async () => {
+  const home = await createNamespace(uniqueName('own'));
+  const policy = testPolicy(uniqueName('o').slice(0, 12));
+  const old = tokenOf(fs.readFileSync(await botIdentity(home, policy), 'utf8'));
+  const check = `/api/v1/namespaces/${home}/secrets`;
+  expect(await hubRequest(old, 'GET', check)).toBe(200);
+  const rotated = await setupHub({ admin: adminKubeConfig(), policy: policyFrom(policy), namespace: home, tokenSeconds: 3600, rotate: true });
+  const fresh = tokenOf(rotated.kubeconfig);
+  const started = Date.now();
+  while ((await hubRequest(old, 'GET', check)) !== 401) {
+    // The hub remembers a successful check for 10 s.
+    expect(Date.now() - started).toBeLessThan(12_000);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  expect(await hubRequest(fresh, 'GET', check)).toBe(200);
 });

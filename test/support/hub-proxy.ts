@@ -16,6 +16,8 @@ export interface HubProxy {
   serverConfigs?: unknown;
   /** Decides per request; undefined passes it through. */
   fault?: (method: string, path: string, headers: import('node:http').IncomingHttpHeaders) => Fault | undefined;
+  /** Drops every open connection (long watches included), as a network cut would. */
+  cut(): void;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,9 @@ export async function startHubProxy(target: string, opts: { serverConfigs?: unkn
     server: '',
     seen: [],
     ...(opts.serverConfigs !== undefined && { serverConfigs: opts.serverConfigs }),
+    cut: () => {
+      for (const s of sockets) s.destroy();
+    },
     stop: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
