@@ -644,7 +644,7 @@ async function main(): Promise<void> {
       machine: mach,
       versions: ver,
       setup: {
-        bot: `node ${BOT_NODE_OPTIONS.join(' ')} dist/main.js, HTTP mode, LOG_LEVEL=warn, least-privilege hub identity from deploy/hub/rbac.yaml`,
+        bot: `node ${BOT_NODE_OPTIONS.join(' ')} dist/main.js, HTTP mode, LOG_LEVEL=warn, least-privilege hub identity from setup-hub`,
         policy: POLICY,
         groups: GROUPS.map((g) => ({ id: g.id, handle: g.handle, members: g.users.length })),
         command: `/karpor-token ${COMMAND_TEXT}`,

@@ -205,7 +205,7 @@ export class Bot {
     this.every(this.intervals.housekeepingMs, () => this.houseKeep());
     this.every(this.intervals.serverConfigsMs, () => this.checkHubRbac());
     if (this.keepCredential) this.every(this.intervals.credentialMs, () => this.keepHubCredential());
-    if (this.opts.settings.hub.source.kind === 'configmap') this.log.warn({ alert: true }, SUPERUSER);
+    if (this.opts.settings.hub.source.kind === 'configmap') this.log.error({ alert: true }, SUPERUSER);
     return port;
   }
 
