@@ -22,7 +22,8 @@ export class Metrics {
   private readonly hub = new Histogram({ name: 'karpor_hub_request_duration_seconds', help: 'Calls to the Karpor hub, by operation and outcome (ok or HTTP status / error).', labelNames: ['op', 'outcome'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   private readonly slack = new Histogram({ name: 'karpor_slack_request_duration_seconds', help: 'Slack Web API calls, by method and outcome (ok or error code).', labelNames: ['method', 'outcome'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   private readonly directory = new Counter({ name: 'karpor_group_membership_lookups_total', help: 'User-group membership look-ups: hit (cache), refresh (fetched from Slack), unavailable.', labelNames: ['result'], registers: [this.registry] });
-  private readonly credentialExpiry = new Gauge({ name: 'karpor_hub_credential_expiry_timestamp_seconds', help: "When the bot's own hub token expires (seconds since the epoch); it renews itself a third of its lifetime before.", registers: [this.registry] });
+  /** Only once there is a token to tell of (a certificate, in configmap mode, has none): never a 0 that reads as expired. */
+  private credentialExpiry?: Gauge;
   private readonly rbac = new Gauge({ name: 'karpor_hub_rbac_enabled', help: '1 when the hub enforces RBAC, 0 when it accepts any token, -1 when unknown.', registers: [this.registry] });
 
   constructor() {
@@ -54,6 +55,7 @@ export class Metrics {
   }
 
   hubCredentialExpiry(at: Date): void {
+    this.credentialExpiry ??= new Gauge({ name: 'karpor_hub_credential_expiry_timestamp_seconds', help: "When the bot's own hub token expires (seconds since the epoch); it renews itself a third of its lifetime before.", registers: [this.registry] });
     this.credentialExpiry.set(at.getTime() / 1000);
   }
 
