@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type * as k8s from '@kubernetes/client-node';
 import { App, SocketModeReceiver, type CustomRoute } from '@slack/bolt';
 import type { RetryOptions } from '@slack/web-api';
 import type { Settings } from './config/env';
@@ -10,6 +11,7 @@ import { newId } from './domain/grant';
 import type { Policy } from './domain/policy';
 import { systemClock, type AuditEvent, type Clock } from './domain/ports';
 import { HubConnection } from './hub/connection';
+import { ownHubAccess } from './hub/credential';
 import { KubeHub } from './hub/kube-hub';
 import { HubRequestStore } from './hub/requests';
 import { hubRbacEnabled } from './hub/server-configs';
@@ -40,6 +42,8 @@ export interface BotOptions {
   slackRetries?: RetryOptions;
   /** Background work: membership refresh, expiry of grants and requests, reminders. */
   intervals?: Partial<typeof DEFAULT_INTERVALS>;
+  /** The host cluster, where a renewed hub credential is stored (in-cluster by default). */
+  hostCluster?: () => k8s.KubeConfig;
 }
 
 const DEFAULT_INTERVALS = {
@@ -48,6 +52,7 @@ const DEFAULT_INTERVALS = {
   housekeepingMs: 60_000,
   reminderMs: 15 * 60_000,
   serverConfigsMs: 5 * 60_000,
+  credentialMs: 5 * 60_000,
   drainMs: 20_000,
 };
 
@@ -64,6 +69,11 @@ const ACKNOWLEDGED = 'acknowledgedByAckThread';
 const RBAC_OFF =
   'The Karpor hub has RBAC turned off (EnableRBAC=false): it accepts any token, so the tokens this bot issues protect nothing. Turn RBAC on in Karpor (Helm: server.enableRbac=true).';
 
+const SUPERUSER =
+  "The bot reaches the hub with Karpor's own admin kubeconfig (HUB_KUBECONFIG_CONFIGMAP): anyone who takes over this pod is a hub superuser. Run `karpor-token-bot setup-hub` and use HUB_KUBECONFIG instead.";
+
+const clockOf = (opts: BotOptions) => opts.clock ?? systemClock;
+
 /** The whole bot, wired: Bolt app, hub adapter, directory, notifier and the use cases. */
 export class Bot {
   readonly app: App;
@@ -73,6 +83,8 @@ export class Bot {
   readonly directory: SlackDirectory;
   readonly metrics = new Metrics();
   private readonly conn: HubConnection;
+  /** Renews the bot's own hub credential when it is due (kubeconfig access only). */
+  private readonly keepCredential?: (conn: HubConnection, now: Date) => Promise<void>;
   private readonly log: Log;
   private readonly intervals: typeof DEFAULT_INTERVALS;
   private readonly inFlight = new InFlight();
@@ -123,8 +135,22 @@ export class Bot {
     });
     const client = this.app.client;
     instrumentSlack(client, (m, s, o) => this.metrics.slackCall(m, s, o));
-    this.conn = new HubConnection(settings.hub.source, settings.hub.timeoutMs, (op, s, o) => this.metrics.hubCall(op, s, o));
-    this.hub = new KubeHub(this.conn, settings.hub.namespace, policy.identity, clock, (detail) => log.error({ alert: true, ...detail }, 'hub binding conflict'));
+    const access = ownHubAccess(settings.hub, {
+      expiry: (at) => this.metrics.hubCredentialExpiry(at),
+      renewed: (at) => log.info({ expiresAt: at.toISOString() }, "the bot's hub credential was renewed"),
+      warn: (detail, message) => log.warn(detail, message),
+      alert: (detail, message) => log.error({ alert: true, ...detail }, message),
+      ...(opts.hostCluster && { hostCluster: opts.hostCluster }),
+    });
+    this.keepCredential = access.keep;
+    this.conn = new HubConnection(access.source, settings.hub.timeoutMs, (op, s, o) => this.metrics.hubCall(op, s, o));
+    this.hub = new KubeHub(
+      this.conn,
+      policy,
+      clock,
+      (detail) => log.error({ alert: true, ...detail }, 'hub binding conflict'),
+      (err, what) => log.warn({ err, what }, 'hub watch interrupted'),
+    );
     this.directory = new SlackDirectory(
       client,
       policy,
@@ -173,10 +199,13 @@ export class Bot {
   /** Starts serving; returns the HTTP port (Slack events in HTTP mode, health and metrics in both). */
   async start(): Promise<number> {
     await this.app.init();
+    this.hub.start();
     await this.directory.start();
     const port = this.opts.settings.slack.mode === 'socket' ? await this.startSocketMode() : await this.startHttp();
     this.every(this.intervals.housekeepingMs, () => this.houseKeep());
     this.every(this.intervals.serverConfigsMs, () => this.checkHubRbac());
+    if (this.keepCredential) this.every(this.intervals.credentialMs, () => this.keepHubCredential());
+    if (this.opts.settings.hub.source.kind === 'configmap') this.log.error({ alert: true }, SUPERUSER);
     return port;
   }
 
@@ -227,6 +256,7 @@ export class Bot {
     for (const timer of this.timers) clearInterval(timer);
     this.directory.stop();
     const drained = await this.inFlight.drain(this.intervals.drainMs);
+    this.hub.stop();
     if (!drained) this.log.warn({ pending: this.inFlight.size }, 'stopped with work still in flight');
     // Bolt's stop() only starts closing a Socket Mode connection; wait until it is closed (the client bounds that).
     const client = socketModeOf(this.app)?.client;
@@ -247,6 +277,11 @@ export class Bot {
     } catch (err) {
       this.log.warn({ err }, 'housekeeping failed');
     }
+  }
+
+  /** Renews the bot's own hub credential if it is due; warns when its end is near. */
+  async keepHubCredential(): Promise<void> {
+    await this.keepCredential?.(this.conn, clockOf(this.opts).now());
   }
 
   async checkHubRbac(): Promise<boolean | undefined> {

@@ -7,10 +7,14 @@ export type HubSource =
   | { kind: 'kubeconfig'; path: string; context?: string }
   | { kind: 'in-cluster' }
   /** Karpor's `karpor-kubeconfig` ConfigMap on the host cluster, read with the pod's own identity. */
-  | { kind: 'configmap'; namespace: string; name: string; key: string; server?: string };
+  | { kind: 'configmap'; namespace: string; name: string; key: string; server?: string }
+  /** Loaded by the caller each time (the bot's own, self-renewing credential). */
+  | { kind: 'provided'; load: () => Promise<k8s.KubeConfig> };
 
 export interface HubApis {
   api: HubRest;
+  /** The same credentials, for client-node's own clients (watches). */
+  kubeConfig: k8s.KubeConfig;
 }
 
 /**
@@ -22,7 +26,7 @@ export class HubConnection {
 
   constructor(
     private readonly source: HubSource,
-    private readonly timeoutMs: number,
+    readonly timeoutMs: number,
     /** Told of every call: its operation, how long it took and how it ended. */
     private readonly observe: (op: string, seconds: number, outcome: string) => void = () => undefined,
   ) {}
@@ -91,7 +95,7 @@ export class HubConnection {
     const kubeConfig = await loadKubeConfig(this.source, this.timeoutMs);
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new HubError('unavailable', 'hub kubeconfig has no current cluster', 'The bot is not configured to reach the Karpor hub.');
-    return { api: new HubRest(kubeConfig, cluster.server, this.timeoutMs) };
+    return { api: new HubRest(kubeConfig, cluster.server, this.timeoutMs), kubeConfig };
   }
 }
 
@@ -105,6 +109,8 @@ async function loadKubeConfig(source: HubSource, timeoutMs: number): Promise<k8s
     case 'in-cluster':
       kc.loadFromCluster();
       return kc;
+    case 'provided':
+      return source.load();
     case 'configmap': {
       const host = new k8s.KubeConfig();
       host.loadFromCluster();
