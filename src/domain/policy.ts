@@ -1,3 +1,4 @@
+import { visibleText } from './command';
 import type { Refusal } from './messages';
 
 /** The minimum lifetime of a TokenRequest on Kubernetes. */
@@ -92,7 +93,8 @@ export function decide(policy: Policy, person: Person, ask: Ask): Decision {
     return refuse({ kind: 'too-long', role: role.alias, maxSeconds: role.maxSeconds, seconds });
   }
   if (role.approval) {
-    return { kind: 'needs-approval', role, seconds, ...(ask.reason && { reason: ask.reason }), needsReason: role.approval.reasonRequired && !ask.reason };
+    const reason = ask.reason && visibleText(ask.reason);
+    return { kind: 'needs-approval', role, seconds, ...(reason && { reason }), needsReason: role.approval.reasonRequired && !reason };
   }
   return { kind: 'grant', role, seconds };
 }

@@ -5,6 +5,7 @@ import type { Message } from '../../domain/messages';
 import { MIN_SECONDS, type RolePolicy } from '../../domain/policy';
 import type { AccessRequest } from '../../domain/request';
 import { RBAC_OFF } from '../../rbac-monitor';
+import { typed } from './markup';
 
 /** Every sentence the bot says in answers and DMs, in Slack's mrkdwn, from what the domain decided. */
 
@@ -169,7 +170,7 @@ export function say(m: Message): string {
     case 'your-grant-revoked':
       return `${mention(m.by)} revoked your \`${m.grant.role}\` Karpor grant \`${m.grant.id}\`.`;
     case 'your-request-denied':
-      return `${mention(m.by)} denied your request for \`${m.request.role}\` (${formatDuration(m.request.seconds)}): ${m.reason}`;
+      return `${mention(m.by)} denied your request for \`${m.request.role}\` (${formatDuration(m.request.seconds)}): ${typed(m.reason)}`;
     case 'your-request-expired':
       return `Your request for \`${m.request.role}\` expired ${relative(m.request.expiresAt, m.now)} without a decision. Ask again if you still need it.`;
     case 'your-request-delivered':
