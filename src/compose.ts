@@ -144,6 +144,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     log,
     hubAcceptsAnyToken: () => rbac.acceptsAnyToken(),
     pendingRequests: (userId) => store.list({ requester: userId, state: 'pending' }),
+    withdrawRequests: (userId, by): Promise<number> => approvals.withdraw(userId, by),
     ...(settings.dashboardUrl && { dashboardUrl: settings.dashboardUrl }),
   });
   const approvals = new Approvals({

@@ -19,6 +19,8 @@ export interface AccessServiceDeps {
   dashboardUrl?: string;
   /** Whether the hub accepts any token (RBAC off): people are warned in help. */
   hubAcceptsAnyToken?: () => boolean;
+  /** Ends a person's open requests when their access is revoked; how many. */
+  withdrawRequests?: (userId: string, by: string) => Promise<number>;
   /** The person's access requests still waiting for a decision, for `status`. */
   pendingRequests?: (userId: string) => Promise<AccessRequest[]>;
   log: { error(obj: object, msg: string): void };
@@ -190,13 +192,15 @@ export class AccessService {
     if (owner !== person.userId && !canRevokeOthers(this.deps.policy, person)) {
       return { kind: 'revoking-others-refused' };
     }
+    // Open requests first, so that none is delivered after the grants are gone.
+    const requests = (await this.deps.withdrawRequests?.(owner, person.userId)) ?? 0;
     const grants = (await hub.grants({ userId: owner })).filter((g) => isLive(g, now));
-    for (const grant of grants) await this.revokeOne(grant, person.userId);
-    if (owner !== person.userId && grants.length > 0) {
-      await notifier.tell(owner, { kind: 'your-grants-revoked', by: person.userId, count: grants.length });
+    for (const grant of grants) await this.end(grant, person.userId);
+    if (owner !== person.userId && grants.length + requests > 0) {
+      await notifier.tell(owner, { kind: 'your-grants-revoked', by: person.userId, count: grants.length, requests });
     }
-    audit({ event: 'grants.revoked', user: owner, by: person.userId, count: grants.length });
-    return { kind: 'revoked-all', owner, self: owner === person.userId, count: grants.length };
+    audit({ event: 'grants.revoked', user: owner, by: person.userId, count: grants.length, ...(requests && { requests }) });
+    return { kind: 'revoked-all', owner, self: owner === person.userId, count: grants.length, requests };
   }
 
   private async revokeById(person: Person, grantId: string): Promise<{ message: Answer; revoked?: Grant }> {
@@ -204,7 +208,7 @@ export class AccessService {
     if (!grant || (grant.userId !== person.userId && !canRevokeOthers(this.deps.policy, person))) {
       return { message: { kind: 'no-grant-to-revoke', grantId } };
     }
-    await this.revokeOne(grant, person.userId);
+    await this.end(grant, person.userId);
     if (grant.userId !== person.userId) await this.deps.notifier.tell(grant.userId, { kind: 'your-grant-revoked', by: person.userId, grant });
     return { message: { kind: 'revoked', grant }, revoked: grant };
   }
@@ -213,7 +217,8 @@ export class AccessService {
     return this.deps.notifier.deliverToken({ grant, token, ...(this.deps.dashboardUrl && { dashboardUrl: this.deps.dashboardUrl }) });
   }
 
-  private async revokeOne(grant: Grant, by: string): Promise<void> {
+  /** Revokes one grant (its tokens with it), audited with who or what ended it. */
+  async end(grant: Grant, by: string): Promise<void> {
     await this.deps.hub.revoke(grant.id);
     this.deps.audit({ event: 'grant.revoked', grant: grant.id, user: grant.userId, role: grant.role, by });
   }

@@ -6,6 +6,7 @@ import type { StepRefusal } from './messages';
  *   pending ─approve (count reached)→ approved ─token delivered→ delivered
  *      │                                  └─delivery failed→ failed
  *      ├─deny→ denied   ├─cancel→ cancelled   └─timeout→ expired
+ *   pending, approved ─withdraw (the person's access revoked)→ cancelled
  * Every function here is pure: it returns the next request or why not. Stores apply them with
  * compare-and-swap, so the first writer wins and the loser re-reads the winner.
  */
@@ -64,6 +65,12 @@ export function cancel(req: AccessRequest, userId: string, now: Date): Step {
   const closed = notOpen(req, now);
   if (closed) return closed;
   return ok({ ...req, state: 'cancelled', decidedBy: userId, decidedAt: now });
+}
+
+/** Revoking a person's access ends their open requests too: pending ones, and approved ones not yet delivered. */
+export function withdraw(req: AccessRequest, by: string, now: Date): Step {
+  if (req.state !== 'pending' && req.state !== 'approved') return no({ kind: 'request-decided', request: req });
+  return ok({ ...req, state: 'cancelled', decidedBy: by, decidedAt: now });
 }
 
 export function expire(req: AccessRequest, now: Date): Step {

@@ -391,10 +391,12 @@ export function world(opts: { policy?: Policy; groups?: Record<string, string[]>
     newRef: () => `ref-${++refs}`,
     markup: slackMarkup,
     pendingRequests: (userId) => store.list({ requester: userId, state: 'pending' }),
+    withdrawRequests: (userId, by): Promise<number> => approvals.withdraw(userId, by),
     ...(opts.dashboardUrl && { dashboardUrl: opts.dashboardUrl }),
     log: { error: (obj, msg) => void errors.push({ obj, msg }) },
   });
   const approvalsFor = (instance: string): Approvals =>
     new Approvals({ policy, directory, store, notifier, service, clock, audit: (e) => void audits.push(e), newId: () => `req${String(++ids).padStart(7, '0')}`, instance });
-  return { clock, hub, notifier, directory, store, policy, audits, errors, service, approvals: approvalsFor(opts.instance ?? 'replica-a'), replica: approvalsFor };
+  const approvals = approvalsFor(opts.instance ?? 'replica-a');
+  return { clock, hub, notifier, directory, store, policy, audits, errors, service, approvals, replica: approvalsFor };
 }

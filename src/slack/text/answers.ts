@@ -139,7 +139,8 @@ export function say(m: Message): string {
       return "Only approvers and Karpor administrators can revoke other people's grants.";
     case 'revoked-all': {
       const whose = m.self ? 'your' : `${mention(m.owner)}'s`;
-      return m.count === 0 ? `There were no active grants of ${m.self ? 'yours' : whose} to revoke.` : `Revoked ${m.count} of ${whose} grants; their tokens stop working within 10 seconds.`;
+      const grants = m.count === 0 ? `There were no active grants of ${m.self ? 'yours' : whose} to revoke.` : `Revoked ${m.count} of ${whose} grants; their tokens stop working within 10 seconds.`;
+      return m.requests > 0 ? `${grants} Also ended ${m.requests} of ${whose} open requests; none of them will be delivered.` : grants;
     }
     case 'no-grant-to-revoke':
       return `There is no grant \`${m.grantId}\` of yours. See \`/karpor-token status\`.`;
@@ -166,7 +167,7 @@ export function say(m: Message): string {
       return `Something went wrong on my side; nothing was issued. Try again, and tell your Karpor administrators if it keeps happening (ref ${m.ref}).`;
     // DMs about what others (or time) did
     case 'your-grants-revoked':
-      return `${mention(m.by)} revoked your Karpor grants (${m.count}).`;
+      return `${mention(m.by)} revoked your Karpor grants (${m.count})${m.requests > 0 ? ` and ended your open access requests (${m.requests})` : ''}.`;
     case 'your-grant-revoked':
       return `${mention(m.by)} revoked your \`${m.grant.role}\` Karpor grant \`${m.grant.id}\`.`;
     case 'your-request-denied':
