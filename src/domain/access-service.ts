@@ -101,10 +101,16 @@ export class AccessService {
     // No token is made for someone it cannot be given to.
     await notifier.reachable(person.userId);
     const newGrant = { userId: person.userId, role: role.alias, grantedAt: clock.now(), ...meta };
+    // One request gives one grant, whatever failed after it was made (a lost write, a slow
+    // delivery taken over by another replica): the grant there is gets a fresh token instead.
+    const earlier = meta.requestId && (await hub.grant(meta.requestId));
+    if (earlier) return this.redeliver(earlier, role);
     let issued;
     try {
       issued = await hub.issue(await hub.ensureIdentity(role, person.userId), newGrant, seconds);
     } catch (err) {
+      const made = meta.requestId && err instanceof HubError && err.kind === 'conflict' && (await hub.grant(meta.requestId));
+      if (made) return this.redeliver(made, role);
       // The ServiceAccount vanished since it was last checked (deleted by hand, or only half
       // made): make it again and try once more.
       if (!(err instanceof HubError && err.kind === 'not-found')) throw err;
@@ -120,6 +126,21 @@ export class AccessService {
       throw err;
     }
     audit({ event: 'grant.issued', grant: grant.id, user: person.userId, role: role.alias, seconds, expires: grant.expiresAt.toISOString(), serviceAccount: grant.serviceAccount, approvedBy: meta.approvedBy?.join(','), request: meta.requestId, reason: meta.reason });
+    return grant;
+  }
+
+  /** A request's grant made before (by this or another replica): a fresh token bound to it, delivered like the first. */
+  private async redeliver(grant: Grant, role: RolePolicy): Promise<Grant> {
+    if (!isLive(grant, this.deps.clock.now())) return grant;
+    const { token } = await this.deps.hub.reissue(grant, { namespace: grant.namespace, serviceAccount: grant.serviceAccount, clusterRole: role.clusterRole });
+    try {
+      await this.deliver(grant, token);
+    } catch (err) {
+      await this.deps.hub.revoke(grant.id).catch(() => undefined);
+      this.deps.audit({ event: 'grant.undelivered', grant: grant.id, user: grant.userId, role: grant.role });
+      throw err;
+    }
+    this.deps.audit({ event: 'grant.redelivered', grant: grant.id, user: grant.userId, role: grant.role, request: grant.requestId });
     return grant;
   }
 

@@ -27,7 +27,10 @@ export interface IssuedToken {
 /** Everything the bot does on the Karpor hub. No method ever stores a token. */
 export interface Hub {
   ensureIdentity(role: RolePolicy, userId: string): Promise<Identity>;
-  /** Creates the grant object and a token bound to it, valid at most `seconds`. */
+  /**
+   * Creates the grant object and a token bound to it, valid at most `seconds`. A grant for a
+   * request takes the request's id, so a request has one grant at most: a second is a conflict.
+   */
   issue(identity: Identity, grant: NewGrant, seconds: number): Promise<IssuedToken>;
   /** A fresh token bound to an existing grant, valid until the grant's expiry at most. */
   reissue(grant: Grant, identity: Identity): Promise<IssuedToken>;

@@ -35,7 +35,8 @@ export class Grants {
 
   async issue(identity: Identity, grant: NewGrant, seconds: number): Promise<IssuedToken> {
     if (this.halfMade.size > 0) void this.sweep();
-    const id = newId(randomBytes);
+    // A request's grant is named after the request: the hub refuses a second one (409).
+    const id = grant.requestId ?? newId(randomBytes);
     const name = PREFIX + id;
     const expiresAt = new Date(grant.grantedAt.getTime() + seconds * 1000);
     const body: k8s.V1Secret = {

@@ -1,6 +1,6 @@
 import { AccessService } from '../../src/domain/access-service';
 import { Approvals } from '../../src/domain/approvals';
-import { DirectoryUnavailableError } from '../../src/domain/errors';
+import { DirectoryUnavailableError, HubError } from '../../src/domain/errors';
 import type { Grant, NewGrant } from '../../src/domain/grant';
 import { serviceAccountName } from '../../src/domain/identity';
 import type { ApprovalPolicy, Audience, Person, Policy, RolePolicy } from '../../src/domain/policy';
@@ -140,9 +140,10 @@ export class FakeHub implements Hub {
     this.calls.push({ method: 'issue', args: [identity, grant, seconds] });
     await tick();
     if (this.failIssue) throw this.failIssue;
+    if (grant.requestId && this.grantsById.has(grant.requestId)) throw new HubError('conflict', `grant ${grant.requestId} exists`);
     const full: Grant = {
       ...grant,
-      id: `grant${String(++this.grantSeq).padStart(5, '0')}`,
+      id: grant.requestId ?? `grant${String(++this.grantSeq).padStart(5, '0')}`,
       serviceAccount: identity.serviceAccount,
       namespace: identity.namespace,
       expiresAt: new Date(grant.grantedAt.getTime() + seconds * 1000),
