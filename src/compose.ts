@@ -4,6 +4,7 @@ import type { RetryOptions } from '@slack/web-api';
 import type { Settings } from './config/env';
 import { AccessService } from './domain/access-service';
 import { Approvals } from './domain/approvals';
+import type { Membership } from './domain/entitlement';
 import { newId } from './domain/grant';
 import type { Policy } from './domain/policy';
 import { systemClock, type AuditEvent, type Clock } from './domain/ports';
@@ -125,7 +126,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   const directory = new SlackDirectory(
     client,
     policy,
-    { refreshMs: intervals.directoryMs, staleLimitMs: intervals.directoryStaleMs, onLookup: (r) => metrics.membershipLookup(r) },
+    { refreshMs: intervals.directoryMs, staleLimitMs: intervals.directoryStaleMs, onLookup: (r) => metrics.membershipLookup(r), onRefreshed: (m) => enforceMembership(m) },
     (err) => log.warn({ err }, 'user-group refresh failed'),
   );
   const dms = new DmChannels(client);
@@ -158,6 +159,14 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     newId: () => newId(randomBytes),
     instance: `${process.pid}-${newRef()}`,
   });
+  // Continuous entitlement: after each successful membership look-up, grants of roles people
+  // lost end. The baseline moves on only once that worked, so a hub failure is acted on later.
+  let settled: Membership | undefined;
+  const enforceMembership = (after: Membership): void =>
+    void service.enforceMembership(settled, after).then(
+      () => void (settled = after),
+      (err: unknown) => log.warn({ err }, 'ending grants of lost roles failed'),
+    );
   const housekeeping = new Housekeeping({ hub, service, approvals, reminderMs: intervals.reminderMs, metrics, log });
 
   const replyInDm = (userId: string) => dmReply((u, message) => notifier.postToDm(u, message), userId);

@@ -1,4 +1,5 @@
 import { parseCommand, type Command, type Markup, type RevokeTarget } from './command';
+import { grantsBeyondEntitlement, whoLostRoles, type Membership } from './entitlement';
 import { HubError } from './errors';
 import { isLive, type Grant } from './grant';
 import type { Answer, Message } from './messages';
@@ -198,6 +199,25 @@ export class AccessService {
     const grants = allGrants.filter((g) => isLive(g, now));
     const open = requests.filter((r) => r.state === 'pending' && r.expiresAt > now);
     return { kind: 'status', grants, requests: open, now };
+  }
+
+  /**
+   * After a successful membership look-up: the grants of roles people lost end, audited, and
+   * their owners are told why. `before` is the last look-up acted on (none at start: all grants
+   * are checked). Returns how many ended; throws when the hub fails, so the loss is acted on later.
+   */
+  async enforceMembership(before: Membership | undefined, after: Membership): Promise<number> {
+    const { hub, policy, audit, notifier, log } = this.deps;
+    if (before && whoLostRoles(policy, before, after).length === 0) return 0;
+    let ended = 0;
+    for (const grant of grantsBeyondEntitlement(policy, await hub.grants({}), after, this.deps.clock.now())) {
+      // Another replica may have ended it first: one audit line and one DM.
+      if (!(await hub.revoke(grant.id))) continue;
+      ended++;
+      audit({ event: 'grant.revoked', grant: grant.id, user: grant.userId, role: grant.role, by: 'membership' });
+      await notifier.tell(grant.userId, { kind: 'your-grant-ended-by-membership', grant }).catch((err: unknown) => log.error({ err, user: grant.userId, grant: grant.id }, 'could not tell about a grant ended by membership'));
+    }
+    return ended;
   }
 
   /** "Revoke now" on a grant card; says which grant ended, so that the card can show it. */

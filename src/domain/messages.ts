@@ -71,6 +71,8 @@ export type Answer =
 export type Notification =
   | { kind: 'your-grants-revoked'; by: string; count: number; requests: number }
   | { kind: 'your-grant-revoked'; by: string; grant: Grant }
+  /** The person left every group that allows the grant's role. */
+  | { kind: 'your-grant-ended-by-membership'; grant: Grant }
   | { kind: 'your-request-denied'; by: string; request: AccessRequest; reason: string }
   | { kind: 'your-request-expired'; request: AccessRequest; now: Date }
   | { kind: 'your-request-delivered'; request: AccessRequest }

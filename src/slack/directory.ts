@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { DirectoryUnavailableError } from '../domain/errors';
+import type { Membership as SeenMembership } from '../domain/entitlement';
 import type { Directory } from '../domain/ports';
 import type { Audience, Person, Policy } from '../domain/policy';
 
@@ -11,6 +12,8 @@ export interface DirectoryOptions {
   now?: () => number;
   /** Told whether each look-up was answered from the cache. */
   onLookup?: (result: 'hit' | 'refresh' | 'unavailable') => void;
+  /** Called with the membership after each successful look-up (never after a failed one). */
+  onRefreshed?: (membership: SeenMembership) => void;
 }
 
 type Membership = Map<string, Set<string>>;
@@ -121,6 +124,7 @@ export class SlackDirectory implements Directory {
       }
     }
     this.membership = { byUser, at: this.now() };
+    this.options.onRefreshed?.(byUser);
   }
 }
 

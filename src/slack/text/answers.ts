@@ -170,6 +170,8 @@ export function say(m: Message): string {
       return `${mention(m.by)} revoked your Karpor grants (${m.count})${m.requests > 0 ? ` and ended your open access requests (${m.requests})` : ''}.`;
     case 'your-grant-revoked':
       return `${mention(m.by)} revoked your \`${m.grant.role}\` Karpor grant \`${m.grant.id}\`.`;
+    case 'your-grant-ended-by-membership':
+      return `I revoked your \`${m.grant.role}\` Karpor grant \`${m.grant.id}\`: you are no longer in a Slack group that may have \`${m.grant.role}\`. Its tokens stop working within 10 seconds.`;
     case 'your-request-denied':
       return `${mention(m.by)} denied your request for \`${m.request.role}\` (${formatDuration(m.request.seconds)}): ${typed(m.reason)}`;
     case 'your-request-expired':

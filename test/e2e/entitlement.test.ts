@@ -1,0 +1,81 @@
+// Continuous entitlement on the real hub: a person removed from the Slack group that allows a role
+// loses their live grants of it at the next successful membership look-up, never after a failed one.
+// And one request gives one grant there, whatever retries.
+import * as k8s from '@kubernetes/client-node';
+import { systemClock } from '../../src/domain/ports';
+import { HubClient } from '../../src/hub/client';
+import { KarporHub } from '../../src/hub/karpor-hub';
+import { adminKubeConfig, createNamespace, dashboardLogin, uniqueName } from '../support/hub';
+import { botIdentity, GROUPS, PEOPLE, say, startTestBot, tokenIn, type TestBot } from '../support/bot';
+
+const REFRESH_MS = 300;
+
+/** Polls until the hub refuses the token (it remembers a good check for 10 s). */
+async function refusedWithin(token: string, limitMs: number): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < limitMs) {
+    if ((await dashboardLogin(token)) === 401) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`token still accepted after ${limitMs} ms`);
+}
+
+describe('leaving the group ends access', () => {
+  let t: TestBot;
+  const tokens: string[] = [];
+  beforeAll(async () => {
+    t = await startTestBot({ intervals: { directoryMs: REFRESH_MS } });
+  });
+  afterAll(async () => {
+    for (const token of tokens) expect(t.logs.join('\n')).not.toContain(token);
+    await t.stop();
+  });
+
+  test('a failed look-up changes nothing; the next good one that shows the loss revokes, audits and tells why', async () => {
+    expect(await say(t, PEOPLE.engineer, 'guest 1h')).toMatch(/token is in your DM/);
+    const dm = await t.slack.waitFor(() => t.slack.messages.find((m) => m.method === 'chat.postEphemeral' && m.user === PEOPLE.engineer && tokenIn(m)), 15_000);
+    const token = tokenIn(dm)!;
+    tokens.push(token);
+    expect(await dashboardLogin(token)).toBe(200);
+
+    // Slack fails while the person leaves: no look-up succeeds, so nothing counts as lost.
+    t.slack.fault('usergroups.list', { error: 'internal_error' });
+    t.slack.setUsergroups(GROUPS.map((g) => ({ ...g, users: g.users.filter((u) => u !== PEOPLE.engineer) })));
+    const failedBefore = t.slack.callsTo('usergroups.list').length;
+    await t.slack.waitFor(() => t.slack.callsTo('usergroups.list').length >= failedBefore + 3, 10_000);
+    expect(await dashboardLogin(token)).toBe(200);
+    expect(t.logs.filter((l) => /"by":"membership"/.test(l))).toEqual([]);
+
+    // Slack answers again, without the person in the group.
+    t.slack.clearFaults();
+    await refusedWithin(token, 10_000 + 10 * REFRESH_MS);
+    const audit = t.logs.filter((l) => /"event":"grant.revoked"/.test(l) && /"by":"membership"/.test(l));
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toContain(PEOPLE.engineer);
+    const told = await t.slack.waitFor(() => t.slack.messages.find((m) => m.method === 'chat.postMessage' && m.channel === `D${PEOPLE.engineer}` && /no longer in a Slack group/.test(String(m.text))), 5_000);
+    expect(String(told.text)).toMatch(/^I revoked your `guest` Karpor grant `[a-z0-9]{10}`/);
+    // Later look-ups find nothing more to end.
+    const calls = t.slack.callsTo('usergroups.list').length;
+    await t.slack.waitFor(() => t.slack.callsTo('usergroups.list').length >= calls + 3, 10_000);
+    expect(t.logs.filter((l) => /"by":"membership"/.test(l))).toHaveLength(1);
+  });
+});
+
+describe('one request, one grant, on the hub', () => {
+  test('a second grant for the same request is refused by the hub; one grant Secret exists', async () => {
+    const namespace = await createNamespace(uniqueName('one'));
+    const conn = new HubClient({ kind: 'kubeconfig', path: await botIdentity(namespace) }, 10_000);
+    const prefix = uniqueName('o').slice(0, 12);
+    const hub = new KarporHub(conn, namespace, { mode: 'shared', prefix }, systemClock, () => undefined);
+    const role = { alias: 'guest', clusterRole: 'karpor-guest', allowed: { groups: [], users: [] }, defaultSeconds: 3600, maxSeconds: 3600, approval: null };
+    const identity = await hub.ensureIdentity(role, PEOPLE.engineer);
+    const grant = { userId: PEOPLE.engineer, role: 'guest', grantedAt: new Date(), requestId: 'abcdefghij' };
+    const first = await hub.issue(identity, grant, 3600);
+    expect(first.grant.id).toBe('abcdefghij');
+    await expect(hub.issue(identity, grant, 3600)).rejects.toMatchObject({ kind: 'conflict' });
+    const secrets = await adminKubeConfig().makeApiClient(k8s.CoreV1Api).listNamespacedSecret({ namespace, labelSelector: 'karpor.io/kind=grant' });
+    expect(secrets.items.map((s) => s.metadata?.name)).toEqual(['karpor-grant-abcdefghij']);
+    expect(await dashboardLogin(first.token)).toBe(200);
+    await hub.revoke(first.grant.id);
+  });
+});
