@@ -133,9 +133,9 @@ export class AccessService {
   /** A request's grant made before (by this or another replica): a fresh token bound to it, delivered like the first. */
   private async redeliver(grant: Grant, role: RolePolicy): Promise<Grant> {
     if (!isLive(grant, this.deps.clock.now())) return grant;
-    const { token } = await this.deps.hub.reissue(grant, { namespace: grant.namespace, serviceAccount: grant.serviceAccount, clusterRole: role.clusterRole });
+    const { token, tokenExpiresAt } = await this.deps.hub.reissue(grant, { namespace: grant.namespace, serviceAccount: grant.serviceAccount, clusterRole: role.clusterRole });
     try {
-      await this.deliver(grant, token);
+      await this.deliver(grant, token, tokenExpiresAt);
     } catch (err) {
       await this.deps.hub.revoke(grant.id).catch(() => undefined);
       this.deps.audit({ event: 'grant.undelivered', grant: grant.id, user: grant.userId, role: grant.role });
@@ -159,8 +159,8 @@ export class AccessService {
       return { kind: 'revoked-by-policy', role: grant.role };
     }
     const identity = { namespace: grant.namespace, serviceAccount: grant.serviceAccount, clusterRole: role.clusterRole };
-    const { token } = await this.deps.hub.reissue(grant, identity);
-    await this.deliver(grant, token);
+    const { token, tokenExpiresAt } = await this.deps.hub.reissue(grant, identity);
+    await this.deliver(grant, token, tokenExpiresAt);
     this.deps.audit({ event: 'grant.shown-again', grant: grant.id, user: userId, role: grant.role });
     return { kind: 'shown-again' };
   }
@@ -254,8 +254,8 @@ export class AccessService {
     return { message: { kind: 'revoked', grant }, revoked: grant };
   }
 
-  private deliver(grant: Grant, token: string): Promise<void> {
-    return this.deps.notifier.deliverToken({ grant, token, ...(this.deps.dashboardUrl && { dashboardUrl: this.deps.dashboardUrl }) });
+  private deliver(grant: Grant, token: string, tokenExpiresAt?: Date): Promise<void> {
+    return this.deps.notifier.deliverToken({ grant, token, ...(tokenExpiresAt && { tokenExpiresAt }), ...(this.deps.dashboardUrl && { dashboardUrl: this.deps.dashboardUrl }) });
   }
 
   /** Revokes one grant (its tokens with it), audited with who or what ended it. */

@@ -22,6 +22,8 @@ export interface Identity {
 export interface IssuedToken {
   grant: Grant;
   token: string;
+  /** When the token itself ends, as the hub said: after the grant's end when the hub's 10-minute floor applied. */
+  tokenExpiresAt?: Date;
 }
 
 /** Everything the bot does on the Karpor hub. No method ever stores a token. */
@@ -61,6 +63,7 @@ export class StaleRequestError extends Error {
 export interface TokenDelivery {
   grant: Grant;
   token: string;
+  tokenExpiresAt?: Date;
   dashboardUrl?: string;
 }
 

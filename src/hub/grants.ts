@@ -76,8 +76,8 @@ export class Grants {
   /** A fresh token bound to the same grant, lasting until the grant's end (the hub's floor is 10m). */
   async reissue(grant: Grant, identity: Identity, now: Date): Promise<IssuedToken> {
     const left = Math.floor((grant.expiresAt.getTime() - now.getTime()) / 1000);
-    const { token } = await this.mint(identity, grant, Math.max(MIN_SECONDS, left));
-    return { grant, token };
+    const { token, expiresAt } = await this.mint(identity, grant, Math.max(MIN_SECONDS, left));
+    return { grant, token, tokenExpiresAt: expiresAt };
   }
 
   async get(id: string): Promise<Grant | undefined> {

@@ -157,7 +157,9 @@ export class FakeHub implements Hub {
   async reissue(grant: Grant, identity: Identity): Promise<IssuedToken> {
     this.calls.push({ method: 'reissue', args: [grant.id, identity] });
     await tick();
-    return { grant, token: this.nextToken() };
+    // As the hub: at least 10 minutes, however little of the grant is left.
+    const left = grant.expiresAt.getTime() - this.clock.now().getTime();
+    return { grant, token: this.nextToken(), tokenExpiresAt: new Date(this.clock.now().getTime() + Math.max(600_000, left)) };
   }
 
   async grant(id: string): Promise<Grant | undefined> {
