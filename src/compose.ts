@@ -6,7 +6,7 @@ import { AccessService } from './domain/access-service';
 import { Approvals } from './domain/approvals';
 import type { Membership } from './domain/entitlement';
 import { newId } from './domain/grant';
-import type { Policy } from './domain/policy';
+import { groupHandles, type Policy } from './domain/policy';
 import { systemClock, type AuditEvent, type Clock } from './domain/ports';
 import { healthRoutes, type Readiness } from './health';
 import { Housekeeping } from './housekeeping';
@@ -47,6 +47,7 @@ const DEFAULT_INTERVALS = {
   directoryStaleMs: 10 * 60_000,
   housekeepingMs: 60_000,
   reminderMs: 15 * 60_000,
+  purgeMs: 60 * 60_000,
   serverConfigsMs: 5 * 60_000,
   drainMs: 20_000,
 };
@@ -184,11 +185,17 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     async start() {
       await app.init();
       await directory.start();
+      const handles = groupHandles(policy);
+      if (handles.length > 0) {
+        const ids = Object.fromEntries(handles.map((h) => [h, directory.groupId(h) ?? 'not found']));
+        log.warn({ handles: ids }, 'the policy names Slack user groups by handle; a handle can be renamed or reused by another group, an ID cannot: use the IDs');
+      }
       const port = await ingress.start().catch((err: unknown) => {
         directory.stop();
         throw err;
       });
       schedule.every(intervals.housekeepingMs, () => housekeeping.run());
+      schedule.every(intervals.purgeMs, () => housekeeping.purge());
       schedule.every(intervals.serverConfigsMs, () => rbac.check());
       return port;
     },

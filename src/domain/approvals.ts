@@ -1,5 +1,5 @@
 import type { AccessService } from './access-service';
-import { decide, roleByAlias, type Ask, type Policy, type RolePolicy } from './policy';
+import { decide, requestLimits, roleByAlias, type Ask, type Policy, type RolePolicy } from './policy';
 import { StaleRequestError, type Audit, type Clock, type Directory, type Notifier, type Reply, type RequestStore } from './ports';
 import type { StepRefusal } from './messages';
 import * as life from './request';
@@ -47,6 +47,9 @@ export class Approvals {
     if (decision.needsReason) return reply({ kind: 'needs-reason', role: decision.role.alias, seconds: decision.seconds });
     const approval = decision.role.approval!;
     const now = clock.now();
+    const { maxOpenPerPerson } = requestLimits(policy);
+    const open = (await store.list({ requester: userId, state: 'pending' })).filter((r) => now < r.expiresAt).length;
+    if (open >= maxOpenPerPerson) return reply({ kind: 'too-many-open-requests', open, max: maxOpenPerPerson });
     const created = await store.create({
       id: this.deps.newId(),
       requester: userId,
@@ -112,6 +115,17 @@ export class Approvals {
       await this.deps.notifier.updateApprovalCards(next);
     }
     return ended;
+  }
+
+  /** Deletes finished requests older than the retention; returns how many. */
+  async purgeFinished(): Promise<number> {
+    const now = this.deps.clock.now();
+    const { keepFinishedSeconds } = requestLimits(this.deps.policy);
+    let removed = 0;
+    for (const req of await this.deps.store.list({})) {
+      if (life.pastRetention(req, now, keepFinishedSeconds) && (await this.deps.store.delete(req.id))) removed++;
+    }
+    return removed;
   }
 
   /** Expires overdue requests and finishes approved ones nobody is delivering (after a restart); returns how many still wait for a decision. */

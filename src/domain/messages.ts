@@ -59,6 +59,7 @@ export type Answer =
   | { kind: 'revoked'; grant: Grant }
   | { kind: 'needs-reason'; role: string; seconds: number }
   | { kind: 'request-pending'; request: AccessRequest }
+  | { kind: 'too-many-open-requests'; open: number; max: number }
   | { kind: 'approval-recorded'; more: number }
   | { kind: 'approved'; requester: string }
   | { kind: 'denied' }

@@ -51,6 +51,8 @@ export interface RequestStore {
   list(filter: { state?: AccessRequest['state']; requester?: string }): Promise<AccessRequest[]>;
   /** Replaces `current` with `next`; fails with `StaleRequestError` when it changed meanwhile. */
   update(current: AccessRequest, next: AccessRequest): Promise<AccessRequest>;
+  /** Deletes a request; false when it was gone. */
+  delete(id: string): Promise<boolean>;
 }
 
 export class StaleRequestError extends Error {

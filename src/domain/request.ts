@@ -89,6 +89,13 @@ export function failed(req: AccessRequest, failure: string): Step {
   return ok({ ...req, state: 'failed', failure });
 }
 
+/** A finished request (no step can change it) whose end is longer ago than `keepSeconds`. */
+export function pastRetention(req: AccessRequest, now: Date, keepSeconds: number): boolean {
+  if (req.state === 'pending' || req.state === 'approved') return false;
+  const ended = req.decidedAt ?? req.expiresAt;
+  return now.getTime() - ended.getTime() > keepSeconds * 1000;
+}
+
 /** Why a request can no longer be decided, told so that the loser of a race knows who won. */
 export function notOpen(req: AccessRequest, now: Date): Step | undefined {
   if (req.state === 'pending' && now >= req.expiresAt) return no({ kind: 'request-expired', expiresAt: req.expiresAt, now });

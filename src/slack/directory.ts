@@ -25,6 +25,7 @@ type Membership = Map<string, Set<string>>;
  */
 export class SlackDirectory implements Directory {
   private membership?: { byUser: Membership; at: number };
+  private readonly groupIds = new Map<string, string>();
   private refreshing?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private readonly now: () => number;
@@ -97,6 +98,11 @@ export class SlackDirectory implements Directory {
     return [...found];
   }
 
+  /** The ID of the group with this handle, as the last look-up saw it. */
+  groupId(handle: string): string | undefined {
+    return this.groupIds.get(handle);
+  }
+
   private fresh(): boolean {
     return this.membership !== undefined && this.now() - this.membership.at <= this.options.staleLimitMs;
   }
@@ -122,6 +128,7 @@ export class SlackDirectory implements Directory {
         if (group.id) groups.add(group.id);
         if (group.handle) groups.add(group.handle);
       }
+      if (group.handle && group.id) this.groupIds.set(group.handle, group.id);
     }
     this.membership = { byUser, at: this.now() };
     this.options.onRefreshed?.(byUser);

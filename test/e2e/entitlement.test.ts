@@ -1,12 +1,13 @@
 // Continuous entitlement on the real hub: a person removed from the Slack group that allows a role
 // loses their live grants of it at the next successful membership look-up, never after a failed one.
-// And one request gives one grant there, whatever retries.
+// And one request gives one grant there, whatever retries; hygiene: handles warned about at start,
+// finished requests deleted after their retention.
 import * as k8s from '@kubernetes/client-node';
 import { systemClock } from '../../src/domain/ports';
 import { HubClient } from '../../src/hub/client';
 import { KarporHub } from '../../src/hub/karpor-hub';
 import { adminKubeConfig, createNamespace, dashboardLogin, uniqueName } from '../support/hub';
-import { botIdentity, GROUPS, PEOPLE, say, startTestBot, tokenIn, type TestBot } from '../support/bot';
+import { botIdentity, GROUPS, movableClock, PEOPLE, say, startTestBot, tokenIn, type TestBot } from '../support/bot';
 
 const REFRESH_MS = 300;
 
@@ -23,8 +24,9 @@ async function refusedWithin(token: string, limitMs: number): Promise<void> {
 describe('leaving the group ends access', () => {
   let t: TestBot;
   const tokens: string[] = [];
+  const clock = movableClock();
   beforeAll(async () => {
-    t = await startTestBot({ intervals: { directoryMs: REFRESH_MS } });
+    t = await startTestBot({ clock, intervals: { directoryMs: REFRESH_MS } });
   });
   afterAll(async () => {
     for (const token of tokens) expect(t.logs.join('\n')).not.toContain(token);
@@ -58,6 +60,31 @@ describe('leaving the group ends access', () => {
     const calls = t.slack.callsTo('usergroups.list').length;
     await t.slack.waitFor(() => t.slack.callsTo('usergroups.list').length >= calls + 3, 10_000);
     expect(t.logs.filter((l) => /"by":"membership"/.test(l))).toHaveLength(1);
+  });
+
+  test('a policy naming groups by handle is warned about once at start, with the IDs the handles have now', () => {
+    const warnings = t.logs.filter((l) => /names Slack user groups by handle/.test(l));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0]!).handles).toEqual({ engineers: 'S0ENG', platform: 'S0PLAT', 'karpor-approvers': 'S0APPR' });
+  });
+
+  test('finished requests are deleted from the hub after the retention (30 days by default), open ones stay', async () => {
+    const requests = async () => (await adminKubeConfig().makeApiClient(k8s.CoreV1Api).listNamespacedSecret({ namespace: t.namespace, labelSelector: 'karpor.io/kind=request' })).items;
+    expect(await say(t, PEOPLE.platformAdmin, 'admin 1h -- INC-1')).toMatch(/waiting for approval/);
+    // Ending the person's access cancels the request: finished now.
+    expect(await say(t, PEOPLE.platformAdmin, 'revoke all')).toMatch(/Also ended 1 of your open requests/);
+    expect(await say(t, PEOPLE.platformAdmin, 'admin 1h -- INC-2')).toMatch(/waiting for approval/);
+    expect(await requests()).toHaveLength(2);
+    clock.advance(29 * 86_400_000);
+    try {
+      await t.bot.housekeeping.purge();
+      expect(await requests()).toHaveLength(2);
+      clock.advance(2 * 86_400_000);
+      await t.bot.housekeeping.purge();
+      expect((await requests()).map((r) => r.metadata?.labels?.['karpor.io/state'])).toEqual(['pending']);
+    } finally {
+      clock.advance(-31 * 86_400_000);
+    }
   });
 });
 

@@ -84,6 +84,11 @@ export class MemoryRequestStore implements RequestStore {
     return this.read(current.id)!;
   }
 
+  async delete(id: string): Promise<boolean> {
+    await tick();
+    return this.rows.delete(id);
+  }
+
   /** Test access: the stored request as it is now, without a round trip. */
   peek(id: string): AccessRequest | undefined {
     return this.read(id);

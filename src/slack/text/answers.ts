@@ -150,6 +150,8 @@ export function say(m: Message): string {
       return `\`${m.role}\` needs a reason: \`/karpor-token ${m.role} ${formatDuration(m.seconds)} -- <why you need it>\`.`;
     case 'request-pending':
       return `Your request for \`${m.request.role}\` (${formatDuration(m.request.seconds)}) is waiting for approval until ${utc(m.request.expiresAt)}. The token will come to your DM with me.`;
+    case 'too-many-open-requests':
+      return `You already have ${m.open} request(s) waiting for approval; the most at once is ${m.max}. Cancel one, or wait for a decision (see \`/karpor-token status\`).`;
     case 'approval-recorded':
       return `Your approval is recorded; the request needs ${m.more} more.`;
     case 'approved':
