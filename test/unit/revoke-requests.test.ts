@@ -1,4 +1,5 @@
 import type { Ask } from '../../src/domain/policy';
+import { Metrics } from '../../src/metrics';
 import type { AccessRequest } from '../../src/domain/request';
 import { MIN, Replies, U, world, type World } from './fakes';
 
@@ -94,4 +95,10 @@ describe('revoke @person ends their open requests too', () => {
     await command(w, U.appr1, `revoke <@${U.plat}>`);
     expect(w.store.peek(req.id)).toEqual(before);
   });
+});
+
+test('a withdrawn request is counted as such in the approval-requests metric', async () => {
+  const metrics = new Metrics();
+  metrics.audited({ event: 'request.withdrawn', request: 'r', user: U.plat, role: 'admin', by: U.appr1 });
+  expect(await metrics.registry.metrics()).toMatch(/karpor_token_bot_approval_requests_total\{outcome="withdrawn"\} 1/);
 });
