@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type * as k8s from '@kubernetes/client-node';
 import { App } from '@slack/bolt';
 import type { RetryOptions } from '@slack/web-api';
 import type { Settings } from './config/env';
@@ -10,6 +11,7 @@ import { groupHandles, type Policy } from './domain/policy';
 import { systemClock, type AuditEvent, type Clock } from './domain/ports';
 import { healthRoutes, type Readiness } from './health';
 import { Housekeeping } from './housekeeping';
+import { HubCredential } from './hub-credential';
 import { HubClient } from './hub/client';
 import { KarporHub } from './hub/karpor-hub';
 import { HubRequestStore } from './hub/requests';
@@ -40,6 +42,8 @@ export interface ComposeOptions {
   slackRetries?: RetryOptions;
   /** Background work: membership refresh, expiry of grants and requests, reminders. */
   intervals?: Partial<typeof DEFAULT_INTERVALS>;
+  /** The host cluster, where a renewed hub credential is stored (in-cluster by default). */
+  hostCluster?: () => k8s.KubeConfig;
 }
 
 const DEFAULT_INTERVALS = {
@@ -49,6 +53,7 @@ const DEFAULT_INTERVALS = {
   reminderMs: 15 * 60_000,
   purgeMs: 60 * 60_000,
   serverConfigsMs: 5 * 60_000,
+  credentialMs: 5 * 60_000,
   drainMs: 20_000,
 };
 
@@ -67,6 +72,7 @@ export interface KarporTokenBot {
   stop(): Promise<void>;
   housekeeping: Housekeeping;
   rbac: RbacMonitor;
+  credential: HubCredential;
   ready(): Promise<Readiness>;
 }
 
@@ -83,8 +89,15 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   const logger = slackLogger(log);
   const transport = slackTransport();
 
-  const conn = new HubClient(settings.hub.source, settings.hub.timeoutMs, (op, s, o) => metrics.hubCall(op, s, o));
-  const hub = new KarporHub(conn, settings.hub.namespace, policy.identity, clock, (detail) => log.error({ alert: true, ...detail }, 'hub binding conflict'));
+  const credential = new HubCredential({ hub: settings.hub, client: (): HubClient => conn, clock, metrics, log, ...(opts.hostCluster && { hostCluster: opts.hostCluster }) });
+  const conn = new HubClient(credential.source, settings.hub.timeoutMs, (op, s, o) => metrics.hubCall(op, s, o));
+  const hub = new KarporHub(
+    conn,
+    policy,
+    clock,
+    (detail) => log.error({ alert: true, ...detail }, 'hub binding conflict'),
+    (err, what) => log.warn({ err, what }, 'hub watch interrupted'),
+  );
   const store = new HubRequestStore(conn, settings.hub.namespace);
   const rbac = new RbacMonitor(conn, log, metrics);
 
@@ -181,9 +194,11 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   return {
     housekeeping,
     rbac,
+    credential,
     ready,
     async start() {
       await app.init();
+      hub.start();
       await directory.start();
       const handles = groupHandles(policy);
       if (handles.length > 0) {
@@ -192,11 +207,14 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
       }
       const port = await ingress.start().catch((err: unknown) => {
         directory.stop();
+        hub.stop();
         throw err;
       });
       schedule.every(intervals.housekeepingMs, () => housekeeping.run());
       schedule.every(intervals.purgeMs, () => housekeeping.purge());
       schedule.every(intervals.serverConfigsMs, () => rbac.check());
+      schedule.every(intervals.credentialMs, () => credential.run());
+      credential.alertIfSuperuser();
       return port;
     },
     async stop() {
@@ -204,6 +222,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
       schedule.stop();
       directory.stop();
       const drained = await inFlight.drain(intervals.drainMs);
+      hub.stop();
       if (!drained) log.warn({ pending: inFlight.size }, 'stopped with work still in flight');
       await ingress.stop();
     },

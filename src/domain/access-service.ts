@@ -1,6 +1,6 @@
 import { parseCommand, type Command, type Markup, type RevokeTarget } from './command';
 import { grantsBeyondEntitlement, whoLostRoles, type Membership } from './entitlement';
-import { HubError } from './errors';
+import { HubError, RoleMismatchError } from './errors';
 import { isLive, type Grant } from './grant';
 import type { Answer, Message } from './messages';
 import { canRevokeOthers, decide, rolesFor, roleByAlias, type Person, type Policy, type RolePolicy } from './policy';
@@ -58,7 +58,7 @@ export class AccessService {
     } catch (err) {
       const ref = this.deps.newRef();
       this.deps.log.error({ err, ref, user: userId, what }, `${what} failed`);
-      await reply({ kind: 'failed', error: err, ref });
+      await reply(err instanceof RoleMismatchError ? { kind: 'role-mismatch', role: err.role, problem: err.problem, ref } : { kind: 'failed', error: err, ref });
       return undefined;
     }
   }
@@ -110,7 +110,7 @@ export class AccessService {
     try {
       issued = await hub.issue(await hub.ensureIdentity(role, person.userId), newGrant, seconds);
     } catch (err) {
-      const made = meta.requestId && err instanceof HubError && err.kind === 'conflict' && (await hub.grant(meta.requestId));
+      const made = meta.requestId && err instanceof HubError && err.kind === 'conflict' && !(err instanceof RoleMismatchError) && (await hub.grant(meta.requestId));
       if (made) return this.redeliver(made, role);
       // The ServiceAccount vanished since it was last checked (deleted by hand, or only half
       // made): make it again and try once more.

@@ -3,11 +3,12 @@
 // And one request gives one grant there, whatever retries; hygiene: handles warned about at start,
 // finished requests deleted after their retention.
 import * as k8s from '@kubernetes/client-node';
+import { policyFrom } from '../../src/config/policy-file';
 import { systemClock } from '../../src/domain/ports';
 import { HubClient } from '../../src/hub/client';
 import { KarporHub } from '../../src/hub/karpor-hub';
 import { adminKubeConfig, createNamespace, dashboardLogin, uniqueName } from '../support/hub';
-import { botIdentity, GROUPS, movableClock, PEOPLE, say, startTestBot, tokenIn, type TestBot } from '../support/bot';
+import { botIdentity, grantNamespaces, grantSecrets, GROUPS, movableClock, PEOPLE, say, startTestBot, testPolicy, tokenIn, type TestBot } from '../support/bot';
 
 const REFRESH_MS = 300;
 
@@ -89,20 +90,32 @@ describe('leaving the group ends access', () => {
 });
 
 describe('one request, one grant, on the hub', () => {
-  test('a second grant for the same request is refused by the hub; one grant Secret exists', async () => {
+  test("a second grant for the same request is refused by the hub; the request's one grant is found in its role's namespace", async () => {
     const namespace = await createNamespace(uniqueName('one'));
-    const conn = new HubClient({ kind: 'kubeconfig', path: await botIdentity(namespace) }, 10_000);
     const prefix = uniqueName('o').slice(0, 12);
-    const hub = new KarporHub(conn, namespace, { mode: 'shared', prefix }, systemClock, () => undefined);
-    const role = { alias: 'guest', clusterRole: 'karpor-guest', allowed: { groups: [], users: [] }, defaultSeconds: 3600, maxSeconds: 3600, approval: null };
-    const identity = await hub.ensureIdentity(role, PEOPLE.engineer);
-    const grant = { userId: PEOPLE.engineer, role: 'guest', grantedAt: new Date(), requestId: 'abcdefghij' };
-    const first = await hub.issue(identity, grant, 3600);
-    expect(first.grant.id).toBe('abcdefghij');
-    await expect(hub.issue(identity, grant, 3600)).rejects.toMatchObject({ kind: 'conflict' });
-    const secrets = await adminKubeConfig().makeApiClient(k8s.CoreV1Api).listNamespacedSecret({ namespace, labelSelector: 'karpor.io/kind=grant' });
-    expect(secrets.items.map((s) => s.metadata?.name)).toEqual(['karpor-grant-abcdefghij']);
-    expect(await dashboardLogin(first.token)).toBe(200);
-    await hub.revoke(first.grant.id);
+    const input = testPolicy(prefix);
+    const conn = new HubClient({ kind: 'kubeconfig', path: await botIdentity(namespace, input) }, 10_000);
+    const policy = policyFrom(input);
+    const replicas = [0, 1].map(() => new KarporHub(conn, policy, systemClock, () => undefined, () => undefined));
+    for (const r of replicas) r.start();
+    const [hub, other] = replicas as [KarporHub, KarporHub];
+    try {
+      const role = policy.roles.find((r) => r.alias === 'guest')!;
+      const identity = await hub.ensureIdentity(role, PEOPLE.engineer);
+      const grant = { userId: PEOPLE.engineer, role: 'guest', grantedAt: new Date(), requestId: 'abcdefghij' };
+      const first = await hub.issue(identity, grant, 3600);
+      expect(first.grant.id).toBe('abcdefghij');
+      await expect(other.issue(identity, grant, 3600)).rejects.toMatchObject({ kind: 'conflict' });
+      const secrets = await grantSecrets(namespace);
+      expect(secrets.map((s) => `${s.metadata?.namespace}/${s.metadata?.name}`)).toEqual([`${identity.namespace}/karpor-grant-abcdefghij`]);
+      expect(grantNamespaces(namespace)).toContain(identity.namespace);
+      // What the claim looks up before issuing, and after a conflict: the grant there is.
+      expect(await other.grant('abcdefghij')).toMatchObject({ id: 'abcdefghij', namespace: identity.namespace, requestId: 'abcdefghij', userId: PEOPLE.engineer });
+      expect(await dashboardLogin(first.token)).toBe(200);
+      await hub.revoke(first.grant.id);
+      expect(await other.grant('abcdefghij')).toBeUndefined();
+    } finally {
+      for (const r of replicas) r.stop();
+    }
   });
 });
