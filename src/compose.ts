@@ -5,8 +5,9 @@ import type { RetryOptions } from '@slack/web-api';
 import type { Settings } from './config/env';
 import { AccessService } from './domain/access-service';
 import { Approvals } from './domain/approvals';
+import type { Membership } from './domain/entitlement';
 import { newId } from './domain/grant';
-import type { Policy } from './domain/policy';
+import { groupHandles, type Policy } from './domain/policy';
 import { systemClock, type AuditEvent, type Clock } from './domain/ports';
 import { healthRoutes, type Readiness } from './health';
 import { Housekeeping } from './housekeeping';
@@ -50,6 +51,7 @@ const DEFAULT_INTERVALS = {
   directoryStaleMs: 10 * 60_000,
   housekeepingMs: 60_000,
   reminderMs: 15 * 60_000,
+  purgeMs: 60 * 60_000,
   serverConfigsMs: 5 * 60_000,
   credentialMs: 5 * 60_000,
   drainMs: 20_000,
@@ -141,7 +143,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   const directory = new SlackDirectory(
     client,
     policy,
-    { refreshMs: intervals.directoryMs, staleLimitMs: intervals.directoryStaleMs, onLookup: (r) => metrics.membershipLookup(r) },
+    { refreshMs: intervals.directoryMs, staleLimitMs: intervals.directoryStaleMs, onLookup: (r) => metrics.membershipLookup(r), onRefreshed: (m) => enforceMembership(m) },
     (err) => log.warn({ err }, 'user-group refresh failed'),
   );
   metrics.watchSlack({ connected: () => started && ingress.connected, membershipFresh: () => directory.ready });
@@ -161,6 +163,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     log,
     hubAcceptsAnyToken: () => rbac.acceptsAnyToken(),
     pendingRequests: (userId) => store.list({ requester: userId, state: 'pending' }),
+    withdrawRequests: (userId, by): Promise<number> => approvals.withdraw(userId, by),
     ...(settings.dashboardUrl && { dashboardUrl: settings.dashboardUrl }),
   });
   const approvals = new Approvals({
@@ -174,6 +177,14 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     newId: () => newId(randomBytes),
     instance: `${process.pid}-${newRef()}`,
   });
+  // Continuous entitlement: after each successful membership look-up, grants of roles people
+  // lost end. The baseline moves on only once that worked, so a hub failure is acted on later.
+  let settled: Membership | undefined;
+  const enforceMembership = (after: Membership): void =>
+    void service.enforceMembership(settled, after).then(
+      () => void (settled = after),
+      (err: unknown) => log.warn({ err }, 'ending grants of lost roles failed'),
+    );
   const housekeeping = new Housekeeping({ hub, service, approvals, reminderMs: intervals.reminderMs, metrics, log });
 
   const replyInDm = (userId: string) => dmReply((u, message) => notifier.postToDm(u, message), userId);
@@ -194,6 +205,11 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
       await app.init();
       hub.start();
       await directory.start();
+      const handles = groupHandles(policy);
+      if (handles.length > 0) {
+        const ids = Object.fromEntries(handles.map((h) => [h, directory.groupId(h) ?? 'not found']));
+        log.warn({ handles: ids }, 'the policy names Slack user groups by handle; a handle can be renamed or reused by another group, an ID cannot: use the IDs');
+      }
       try {
         ports.ops = (await opsServer?.start()) ?? 0;
         ports.main = await ingress.start();
@@ -205,6 +221,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
       }
       started = true;
       schedule.every(intervals.housekeepingMs, () => housekeeping.run());
+      schedule.every(intervals.purgeMs, () => housekeeping.purge());
       schedule.every(intervals.serverConfigsMs, () => rbac.check());
       schedule.every(intervals.credentialMs, () => credential.run());
       credential.alertIfSuperuser();

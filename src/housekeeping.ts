@@ -13,7 +13,7 @@ export class Housekeeping {
     private readonly deps: {
       hub: Pick<KarporHub, 'deleteExpired'>;
       service: Pick<AccessService, 'remindExpiring'>;
-      approvals: Pick<Approvals, 'resume'>;
+      approvals: Pick<Approvals, 'resume' | 'purgeFinished'>;
       /** Remind this long before a token expires. */
       reminderMs: number;
       metrics: Pick<Metrics, 'liveGrants' | 'pendingRequests'>;
@@ -31,6 +31,16 @@ export class Housekeeping {
       metrics.pendingRequests(await approvals.resume());
     } catch (err) {
       log.warn({ err }, 'housekeeping failed');
+    }
+  }
+
+  /** Finished requests go after their retention (less often than run(): it reads every request). */
+  async purge(): Promise<void> {
+    try {
+      const removed = await this.deps.approvals.purgeFinished();
+      if (removed > 0) this.deps.log.info({ removed }, 'finished requests removed');
+    } catch (err) {
+      this.deps.log.warn({ err }, 'removing finished requests failed');
     }
   }
 }

@@ -15,6 +15,7 @@ const APPROVAL_EVENTS: Record<string, string> = {
   'request.expired': 'expired',
   'request.delivered': 'delivered',
   'request.failed': 'failed',
+  'request.withdrawn': 'withdrawn',
 };
 
 /** The version in package.json, which sits next to src/ and dist/ alike. */

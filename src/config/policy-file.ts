@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration';
-import { MIN_SECONDS, type Policy, type RolePolicy } from '../domain/policy';
+import { DEFAULT_REQUEST_LIMITS, MIN_SECONDS, type Policy, type RolePolicy } from '../domain/policy';
 import { ConfigError, describeIssues } from './env';
 
 const YEAR = 8760 * 3600;
@@ -61,6 +61,13 @@ const schema = z
       .default({ mode: 'shared', prefix: 'karpor' }),
     approvalsChannel: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a Slack channel ID (C…), not a name').optional(),
     revokers: z.object(audience).strict().default({ groups: [], users: [] }),
+    requests: z
+      .object({
+        maxOpenPerPerson: z.number().int().min(1).max(100).default(DEFAULT_REQUEST_LIMITS.maxOpenPerPerson),
+        keepFinished: duration.default(DEFAULT_REQUEST_LIMITS.keepFinishedSeconds),
+      })
+      .strict()
+      .optional(),
     roles: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'role aliases are short lowercase names'), role).refine((r) => Object.keys(r).length > 0, 'list at least one role'),
   })
   .strict();
@@ -83,7 +90,13 @@ export function policyFrom(doc: unknown): Policy {
         ? null
         : { groups: r.approval.groups, users: r.approval.users, count: r.approval.count, timeoutSeconds: r.approval.timeout, reasonRequired: r.approval.reasonRequired },
   }));
-  return { roles, identity: p.identity, revokers: p.revokers, ...(p.approvalsChannel && { approvalsChannel: p.approvalsChannel }) };
+  return {
+    roles,
+    identity: p.identity,
+    revokers: p.revokers,
+    ...(p.approvalsChannel && { approvalsChannel: p.approvalsChannel }),
+    ...(p.requests && { requests: { maxOpenPerPerson: p.requests.maxOpenPerPerson, keepFinishedSeconds: p.requests.keepFinished } }),
+  };
 }
 
 export function loadPolicy(path: string): Policy {

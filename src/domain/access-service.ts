@@ -1,4 +1,5 @@
 import { parseCommand, type Command, type Markup, type RevokeTarget } from './command';
+import { grantsBeyondEntitlement, whoLostRoles, type Membership } from './entitlement';
 import { HubError, RoleMismatchError } from './errors';
 import { isLive, type Grant } from './grant';
 import type { Answer, Message } from './messages';
@@ -19,6 +20,8 @@ export interface AccessServiceDeps {
   dashboardUrl?: string;
   /** Whether the hub accepts any token (RBAC off): people are warned in help. */
   hubAcceptsAnyToken?: () => boolean;
+  /** Ends a person's open requests when their access is revoked; how many. */
+  withdrawRequests?: (userId: string, by: string) => Promise<number>;
   /** The person's access requests still waiting for a decision, for `status`. */
   pendingRequests?: (userId: string) => Promise<AccessRequest[]>;
   log: { error(obj: object, msg: string): void };
@@ -99,10 +102,16 @@ export class AccessService {
     // No token is made for someone it cannot be given to.
     await notifier.reachable(person.userId);
     const newGrant = { userId: person.userId, role: role.alias, grantedAt: clock.now(), ...meta };
+    // One request gives one grant, whatever failed after it was made (a lost write, a slow
+    // delivery taken over by another replica): the grant there is gets a fresh token instead.
+    const earlier = meta.requestId && (await hub.grant(meta.requestId));
+    if (earlier) return this.redeliver(earlier, role);
     let issued;
     try {
       issued = await hub.issue(await hub.ensureIdentity(role, person.userId), newGrant, seconds);
     } catch (err) {
+      const made = meta.requestId && err instanceof HubError && err.kind === 'conflict' && !(err instanceof RoleMismatchError) && (await hub.grant(meta.requestId));
+      if (made) return this.redeliver(made, role);
       // The ServiceAccount vanished since it was last checked (deleted by hand, or only half
       // made): make it again and try once more.
       if (!(err instanceof HubError && err.kind === 'not-found')) throw err;
@@ -121,6 +130,21 @@ export class AccessService {
     return grant;
   }
 
+  /** A request's grant made before (by this or another replica): a fresh token bound to it, delivered like the first. */
+  private async redeliver(grant: Grant, role: RolePolicy): Promise<Grant> {
+    if (!isLive(grant, this.deps.clock.now())) return grant;
+    const { token, tokenExpiresAt } = await this.deps.hub.reissue(grant, { namespace: grant.namespace, serviceAccount: grant.serviceAccount, clusterRole: role.clusterRole });
+    try {
+      await this.deliver(grant, token, tokenExpiresAt);
+    } catch (err) {
+      await this.deps.hub.revoke(grant.id).catch(() => undefined);
+      this.deps.audit({ event: 'grant.undelivered', grant: grant.id, user: grant.userId, role: grant.role });
+      throw err;
+    }
+    this.deps.audit({ event: 'grant.redelivered', grant: grant.id, user: grant.userId, role: grant.role, request: grant.requestId });
+    return grant;
+  }
+
   /** "Show token again": a fresh token bound to the same grant, for its owner only. */
   async showAgain(userId: string, grantId: string): Promise<Answer> {
     const now = this.deps.clock.now();
@@ -135,8 +159,8 @@ export class AccessService {
       return { kind: 'revoked-by-policy', role: grant.role };
     }
     const identity = { namespace: grant.namespace, serviceAccount: grant.serviceAccount, clusterRole: role.clusterRole };
-    const { token } = await this.deps.hub.reissue(grant, identity);
-    await this.deliver(grant, token);
+    const { token, tokenExpiresAt } = await this.deps.hub.reissue(grant, identity);
+    await this.deliver(grant, token, tokenExpiresAt);
     this.deps.audit({ event: 'grant.shown-again', grant: grant.id, user: userId, role: grant.role });
     return { kind: 'shown-again' };
   }
@@ -177,6 +201,25 @@ export class AccessService {
     return { kind: 'status', grants, requests: open, now };
   }
 
+  /**
+   * After a successful membership look-up: the grants of roles people lost end, audited, and
+   * their owners are told why. `before` is the last look-up acted on (none at start: all grants
+   * are checked). Returns how many ended; throws when the hub fails, so the loss is acted on later.
+   */
+  async enforceMembership(before: Membership | undefined, after: Membership): Promise<number> {
+    const { hub, policy, audit, notifier, log } = this.deps;
+    if (before && whoLostRoles(policy, before, after).length === 0) return 0;
+    let ended = 0;
+    for (const grant of grantsBeyondEntitlement(policy, await hub.grants({}), after, this.deps.clock.now())) {
+      // Another replica may have ended it first: one audit line and one DM.
+      if (!(await hub.revoke(grant.id))) continue;
+      ended++;
+      audit({ event: 'grant.revoked', grant: grant.id, user: grant.userId, role: grant.role, by: 'membership' });
+      await notifier.tell(grant.userId, { kind: 'your-grant-ended-by-membership', grant }).catch((err: unknown) => log.error({ err, user: grant.userId, grant: grant.id }, 'could not tell about a grant ended by membership'));
+    }
+    return ended;
+  }
+
   /** "Revoke now" on a grant card; says which grant ended, so that the card can show it. */
   async revokeGrant(userId: string, grantId: string): Promise<{ message: Answer; revoked?: Grant }> {
     return this.revokeById(await this.deps.directory.person(userId), grantId);
@@ -190,13 +233,15 @@ export class AccessService {
     if (owner !== person.userId && !canRevokeOthers(this.deps.policy, person)) {
       return { kind: 'revoking-others-refused' };
     }
+    // Open requests first, so that none is delivered after the grants are gone.
+    const requests = (await this.deps.withdrawRequests?.(owner, person.userId)) ?? 0;
     const grants = (await hub.grants({ userId: owner })).filter((g) => isLive(g, now));
-    for (const grant of grants) await this.revokeOne(grant, person.userId);
-    if (owner !== person.userId && grants.length > 0) {
-      await notifier.tell(owner, { kind: 'your-grants-revoked', by: person.userId, count: grants.length });
+    for (const grant of grants) await this.end(grant, person.userId);
+    if (owner !== person.userId && grants.length + requests > 0) {
+      await notifier.tell(owner, { kind: 'your-grants-revoked', by: person.userId, count: grants.length, requests });
     }
-    audit({ event: 'grants.revoked', user: owner, by: person.userId, count: grants.length });
-    return { kind: 'revoked-all', owner, self: owner === person.userId, count: grants.length };
+    audit({ event: 'grants.revoked', user: owner, by: person.userId, count: grants.length, ...(requests && { requests }) });
+    return { kind: 'revoked-all', owner, self: owner === person.userId, count: grants.length, requests };
   }
 
   private async revokeById(person: Person, grantId: string): Promise<{ message: Answer; revoked?: Grant }> {
@@ -204,16 +249,17 @@ export class AccessService {
     if (!grant || (grant.userId !== person.userId && !canRevokeOthers(this.deps.policy, person))) {
       return { message: { kind: 'no-grant-to-revoke', grantId } };
     }
-    await this.revokeOne(grant, person.userId);
+    await this.end(grant, person.userId);
     if (grant.userId !== person.userId) await this.deps.notifier.tell(grant.userId, { kind: 'your-grant-revoked', by: person.userId, grant });
     return { message: { kind: 'revoked', grant }, revoked: grant };
   }
 
-  private deliver(grant: Grant, token: string): Promise<void> {
-    return this.deps.notifier.deliverToken({ grant, token, ...(this.deps.dashboardUrl && { dashboardUrl: this.deps.dashboardUrl }) });
+  private deliver(grant: Grant, token: string, tokenExpiresAt?: Date): Promise<void> {
+    return this.deps.notifier.deliverToken({ grant, token, ...(tokenExpiresAt && { tokenExpiresAt }), ...(this.deps.dashboardUrl && { dashboardUrl: this.deps.dashboardUrl }) });
   }
 
-  private async revokeOne(grant: Grant, by: string): Promise<void> {
+  /** Revokes one grant (its tokens with it), audited with who or what ended it. */
+  async end(grant: Grant, by: string): Promise<void> {
     await this.deps.hub.revoke(grant.id);
     this.deps.audit({ event: 'grant.revoked', grant: grant.id, user: grant.userId, role: grant.role, by });
   }

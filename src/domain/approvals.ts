@@ -1,9 +1,10 @@
 import type { AccessService } from './access-service';
-import { decide, roleByAlias, type Ask, type Person, type Policy, type RolePolicy } from './policy';
+import { decide, requestLimits, roleByAlias, type Ask, type Person, type Policy, type RolePolicy } from './policy';
 import { StaleRequestError, type Audit, type Clock, type Directory, type Notifier, type Reply, type RequestStore } from './ports';
 import type { StepRefusal } from './messages';
 import * as life from './request';
 import type { AccessRequest, Step } from './request';
+import type { Grant } from './grant';
 
 export interface ApprovalsDeps {
   policy: Policy;
@@ -46,6 +47,9 @@ export class Approvals {
     if (decision.needsReason) return reply({ kind: 'needs-reason', role: decision.role.alias, seconds: decision.seconds });
     const approval = decision.role.approval!;
     const now = clock.now();
+    const { maxOpenPerPerson } = requestLimits(policy);
+    const open = (await store.list({ requester: userId, state: 'pending' })).filter((r) => now < r.expiresAt).length;
+    if (open >= maxOpenPerPerson) return reply({ kind: 'too-many-open-requests', open, max: maxOpenPerPerson });
     const created = await store.create({
       id: this.deps.newId(),
       requester: userId,
@@ -102,6 +106,32 @@ export class Approvals {
     await reply({ kind: 'cancelled' });
   }
 
+  /** Ends a person's open requests (their access was revoked); the approvers' cards say so. Returns how many. */
+  async withdraw(userId: string, by: string): Promise<number> {
+    const now = this.deps.clock.now();
+    const open = (await this.deps.store.list({ requester: userId })).filter((r) => r.state === 'pending' || r.state === 'approved');
+    let ended = 0;
+    for (const req of open) {
+      const next = await this.change(req.id, (r) => life.withdraw(r, by, now));
+      if (!next) continue;
+      ended++;
+      this.deps.audit({ event: 'request.withdrawn', request: next.id, user: userId, role: next.role, by });
+      await this.deps.notifier.updateApprovalCards(next);
+    }
+    return ended;
+  }
+
+  /** Deletes finished requests older than the retention; returns how many. */
+  async purgeFinished(): Promise<number> {
+    const now = this.deps.clock.now();
+    const { keepFinishedSeconds } = requestLimits(this.deps.policy);
+    let removed = 0;
+    for (const req of await this.deps.store.list({})) {
+      if (life.pastRetention(req, now, keepFinishedSeconds) && (await this.deps.store.delete(req.id))) removed++;
+    }
+    return removed;
+  }
+
   /** Expires overdue requests and finishes approved ones nobody is delivering (after a restart); returns how many still wait for a decision. */
   async resume(): Promise<number> {
     const { store, clock } = this.deps;
@@ -135,12 +165,13 @@ export class Approvals {
     );
     if (!claimed) return;
     let outcome: Step;
+    let grant: Grant | undefined;
     try {
       const person = await directory.person(claimed.requester);
       // Still allowed now? The approval does not outlive the requester's membership.
       const decision = decide(policy, person, { role: claimed.role, seconds: claimed.seconds });
       if (decision.kind === 'refused') throw new Error(`requester may no longer have it: ${decision.reason.kind}`);
-      const grant = await this.deps.service.issue(person, decision.role, claimed.seconds, {
+      grant = await this.deps.service.issue(person, decision.role, claimed.seconds, {
         approvedBy: claimed.approvals.map((a) => a.userId),
         ...(claimed.reason && { reason: claimed.reason }),
         requestId: claimed.id,
@@ -150,7 +181,11 @@ export class Approvals {
       outcome = life.failed(claimed, err instanceof Error ? err.message : String(err));
     }
     const final = await this.change(claimed.id, (r) => (outcome.ok && r.state === 'approved' ? { ok: true, next: { ...outcome.next, version: r.version } } : { ok: false }));
-    if (!final) return;
+    if (!final) {
+      // Withdrawn while the token was being made: the grant goes with the request.
+      if (grant && (await this.deps.store.get(claimed.id))?.state === 'cancelled') await this.deps.service.end(grant, 'withdrawn');
+      return;
+    }
     this.deps.audit({ event: final.state === 'delivered' ? 'request.delivered' : 'request.failed', request: final.id, user: final.requester, role: final.role, grant: final.grantId, failure: final.failure });
     await notifier.updateApprovalCards(final);
     await notifier.tell(final.requester, { kind: final.state === 'delivered' ? 'your-request-delivered' : 'your-request-failed', request: final });

@@ -25,6 +25,15 @@ export const MAX_REASON = 500;
 const ROLE = /^[a-z][a-z0-9-]{0,31}$/;
 export const GRANT_ID = /^[a-z0-9]{10}$/;
 
+/**
+ * Typed text without the characters that show nothing (zero-width spaces and joiners, word
+ * joiner, byte-order mark, bidi controls: Unicode's format characters), trimmed. A reason counts
+ * only by what is left, and bidi controls cannot reorder what others read.
+ */
+export function visibleText(text: string): string {
+  return text.replace(/\p{Cf}/gu, '').trim();
+}
+
 export function parseCommand(raw: string, markup: Markup): ParseResult {
   if (raw.length > MAX_COMMAND_TEXT) {
     return fail({ kind: 'command-too-long', length: raw.length, max: MAX_COMMAND_TEXT });
@@ -32,7 +41,7 @@ export function parseCommand(raw: string, markup: Markup): ParseResult {
   // Split the free-text reason off first so that its words are never read as arguments.
   const sep = /(?:^|\s)--(?:\s|$)/.exec(raw);
   const head = sep ? raw.slice(0, sep.index) : raw;
-  const reasonText = sep ? markup.plain(raw.slice(sep.index + sep[0].length)) : undefined;
+  const reasonText = sep ? visibleText(markup.plain(raw.slice(sep.index + sep[0].length))) : undefined;
   const words = head.trim().split(/\s+/).filter(Boolean);
   const first = words[0]?.toLowerCase();
 

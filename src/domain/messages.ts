@@ -54,11 +54,12 @@ export type Answer =
   | { kind: 'revoked-by-policy'; role: string }
   | { kind: 'shown-again' }
   | { kind: 'revoking-others-refused' }
-  | { kind: 'revoked-all'; owner: string; self: boolean; count: number }
+  | { kind: 'revoked-all'; owner: string; self: boolean; count: number; requests: number }
   | { kind: 'no-grant-to-revoke'; grantId: string }
   | { kind: 'revoked'; grant: Grant }
   | { kind: 'needs-reason'; role: string; seconds: number }
   | { kind: 'request-pending'; request: AccessRequest }
+  | { kind: 'too-many-open-requests'; open: number; max: number }
   | { kind: 'approval-recorded'; more: number }
   | { kind: 'approved'; requester: string }
   | { kind: 'denied' }
@@ -73,8 +74,10 @@ export type Answer =
 
 /** A lasting DM about something someone else (or time) did. */
 export type Notification =
-  | { kind: 'your-grants-revoked'; by: string; count: number }
+  | { kind: 'your-grants-revoked'; by: string; count: number; requests: number }
   | { kind: 'your-grant-revoked'; by: string; grant: Grant }
+  /** The person left every group that allows the grant's role. */
+  | { kind: 'your-grant-ended-by-membership'; grant: Grant }
   | { kind: 'your-request-denied'; by: string; request: AccessRequest; reason: string }
   | { kind: 'your-request-expired'; request: AccessRequest; now: Date }
   | { kind: 'your-request-delivered'; request: AccessRequest }

@@ -1,3 +1,4 @@
+import { visibleText } from './command';
 import type { Refusal } from './messages';
 
 /** The minimum lifetime of a TokenRequest on Kubernetes. */
@@ -34,6 +35,30 @@ export interface Policy {
   approvalsChannel?: string;
   /** Besides approvers, who may revoke other people's grants. */
   revokers: Audience;
+  /** Limits on access requests; `DEFAULT_REQUEST_LIMITS` when not set. */
+  requests?: RequestLimits;
+}
+
+export interface RequestLimits {
+  /** Requests one person may have waiting for approval at once. */
+  maxOpenPerPerson: number;
+  /** How long a finished request is kept (for the record), then deleted. */
+  keepFinishedSeconds: number;
+}
+
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = { maxOpenPerPerson: 3, keepFinishedSeconds: 30 * 86_400 };
+
+export function requestLimits(policy: Policy): RequestLimits {
+  return policy.requests ?? DEFAULT_REQUEST_LIMITS;
+}
+
+/** Slack user-group IDs look like this; anything else in the policy is a handle. */
+const GROUP_ID = /^S[A-Z0-9]{2,20}$/;
+
+/** The user groups the policy names by handle (which can be renamed and reused; IDs cannot). */
+export function groupHandles(policy: Policy): string[] {
+  const audiences = [...policy.roles.flatMap((r) => [r.allowed, ...(r.approval ? [r.approval] : [])]), policy.revokers];
+  return [...new Set(audiences.flatMap((a) => a.groups))].filter((g) => !GROUP_ID.test(g));
 }
 
 /** A person as the policy sees them: a Slack user ID and the user groups they are in. */
@@ -92,7 +117,8 @@ export function decide(policy: Policy, person: Person, ask: Ask): Decision {
     return refuse({ kind: 'too-long', role: role.alias, maxSeconds: role.maxSeconds, seconds });
   }
   if (role.approval) {
-    return { kind: 'needs-approval', role, seconds, ...(ask.reason && { reason: ask.reason }), needsReason: role.approval.reasonRequired && !ask.reason };
+    const reason = ask.reason && visibleText(ask.reason);
+    return { kind: 'needs-approval', role, seconds, ...(reason && { reason }), needsReason: role.approval.reasonRequired && !reason };
   }
   return { kind: 'grant', role, seconds };
 }

@@ -22,12 +22,17 @@ export interface Identity {
 export interface IssuedToken {
   grant: Grant;
   token: string;
+  /** When the token itself ends, as the hub said: after the grant's end when the hub's 10-minute floor applied. */
+  tokenExpiresAt?: Date;
 }
 
 /** Everything the bot does on the Karpor hub. No method ever stores a token. */
 export interface Hub {
   ensureIdentity(role: RolePolicy, userId: string): Promise<Identity>;
-  /** Creates the grant object and a token bound to it, valid at most `seconds`. */
+  /**
+   * Creates the grant object and a token bound to it, valid at most `seconds`. A grant for a
+   * request takes the request's id, so a request has one grant at most: a second is a conflict.
+   */
   issue(identity: Identity, grant: NewGrant, seconds: number): Promise<IssuedToken>;
   /** A fresh token bound to an existing grant, valid until the grant's expiry at most. */
   reissue(grant: Grant, identity: Identity): Promise<IssuedToken>;
@@ -46,6 +51,8 @@ export interface RequestStore {
   list(filter: { state?: AccessRequest['state']; requester?: string }): Promise<AccessRequest[]>;
   /** Replaces `current` with `next`; fails with `StaleRequestError` when it changed meanwhile. */
   update(current: AccessRequest, next: AccessRequest): Promise<AccessRequest>;
+  /** Deletes a request; false when it was gone. */
+  delete(id: string): Promise<boolean>;
 }
 
 export class StaleRequestError extends Error {
@@ -58,6 +65,7 @@ export class StaleRequestError extends Error {
 export interface TokenDelivery {
   grant: Grant;
   token: string;
+  tokenExpiresAt?: Date;
   dashboardUrl?: string;
 }
 

@@ -6,6 +6,7 @@ import type { StepRefusal } from './messages';
  *   pending ─approve (count reached)→ approved ─token delivered→ delivered
  *      │                                  └─delivery failed→ failed
  *      ├─deny→ denied   ├─cancel→ cancelled   └─timeout→ expired
+ *   pending, approved ─withdraw (the person's access revoked)→ cancelled
  * Every function here is pure: it returns the next request or why not. Stores apply them with
  * compare-and-swap, so the first writer wins and the loser re-reads the winner.
  */
@@ -66,6 +67,12 @@ export function cancel(req: AccessRequest, userId: string, now: Date): Step {
   return ok({ ...req, state: 'cancelled', decidedBy: userId, decidedAt: now });
 }
 
+/** Revoking a person's access ends their open requests too: pending ones, and approved ones not yet delivered. */
+export function withdraw(req: AccessRequest, by: string, now: Date): Step {
+  if (req.state !== 'pending' && req.state !== 'approved') return no({ kind: 'request-decided', request: req });
+  return ok({ ...req, state: 'cancelled', decidedBy: by, decidedAt: now });
+}
+
 export function expire(req: AccessRequest, now: Date): Step {
   if (req.state !== 'pending') return no({ kind: 'not-in-state', state: req.state, expected: 'pending' });
   if (now < req.expiresAt) return no({ kind: 'not-expired-yet' });
@@ -80,6 +87,13 @@ export function delivered(req: AccessRequest, grantId: string, tokenExpiresAt: D
 export function failed(req: AccessRequest, failure: string): Step {
   if (req.state !== 'approved') return no({ kind: 'not-in-state', state: req.state, expected: 'approved' });
   return ok({ ...req, state: 'failed', failure });
+}
+
+/** A finished request (no step can change it) whose end is longer ago than `keepSeconds`. */
+export function pastRetention(req: AccessRequest, now: Date, keepSeconds: number): boolean {
+  if (req.state === 'pending' || req.state === 'approved') return false;
+  const ended = req.decidedAt ?? req.expiresAt;
+  return now.getTime() - ended.getTime() > keepSeconds * 1000;
 }
 
 /** Why a request can no longer be decided, told so that the loser of a race knows who won. */

@@ -37,7 +37,8 @@ export class Grants {
 
   async issue(identity: Identity, grant: NewGrant, seconds: number): Promise<IssuedToken> {
     if (this.halfMade.size > 0) void this.sweep();
-    const id = newId(randomBytes);
+    // A request's grant is named after the request: the hub refuses a second one (409).
+    const id = grant.requestId ?? newId(randomBytes);
     const name = PREFIX + id;
     const namespace = identity.namespace;
     const expiresAt = new Date(grant.grantedAt.getTime() + seconds * 1000);
@@ -78,11 +79,11 @@ export class Grants {
   /** A fresh token bound to the same grant, lasting until the grant's end (the hub's floor is 10m). */
   async reissue(grant: Grant, identity: Identity, now: Date): Promise<IssuedToken> {
     const left = Math.floor((grant.expiresAt.getTime() - now.getTime()) / 1000);
-    const { token } = await this.mint(identity, grant, Math.max(MIN_SECONDS, left));
-    return { grant, token };
+    const { token, expiresAt } = await this.mint(identity, grant, Math.max(MIN_SECONDS, left));
+    return { grant, token, tokenExpiresAt: expiresAt };
   }
 
-  /** Looked for in every role namespace (ids are random, so at most one has it). */
+  /** Looked for in every role namespace (an id is random or a request's, and a request has one role, so at most one has it). */
   async get(id: string): Promise<Grant | undefined> {
     if (!isObjectId(id)) return undefined;
     const found = await Promise.all(

@@ -47,6 +47,11 @@ export class HubRequestStore implements RequestStore {
     return fromSecret(secret);
   }
 
+  delete(id: string): Promise<boolean> {
+    if (!isObjectId(id)) return Promise.resolve(false);
+    return this.conn.deleteIfExists('delete request', paths.secrets(this.namespace, PREFIX + id));
+  }
+
   private toSecret(request: NewAccessRequest): k8s.V1Secret {
     const { version: _version, ...stored } = request as AccessRequest;
     return {

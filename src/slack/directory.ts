@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { DirectoryUnavailableError } from '../domain/errors';
+import type { Membership as SeenMembership } from '../domain/entitlement';
 import type { Directory } from '../domain/ports';
 import type { Audience, Person, Policy } from '../domain/policy';
 
@@ -11,6 +12,8 @@ export interface DirectoryOptions {
   now?: () => number;
   /** Told whether each look-up was answered from the cache. */
   onLookup?: (result: 'hit' | 'refresh' | 'unavailable') => void;
+  /** Called with the membership after each successful look-up (never after a failed one). */
+  onRefreshed?: (membership: SeenMembership) => void;
 }
 
 type Membership = Map<string, Set<string>>;
@@ -22,6 +25,7 @@ type Membership = Map<string, Set<string>>;
  */
 export class SlackDirectory implements Directory {
   private membership?: { byUser: Membership; at: number };
+  private readonly groupIds = new Map<string, string>();
   private refreshing?: Promise<void>;
   private next?: Promise<void>;
   private timer?: NodeJS.Timeout;
@@ -95,6 +99,11 @@ export class SlackDirectory implements Directory {
     return [...found];
   }
 
+  /** The ID of the group with this handle, as the last look-up saw it. */
+  groupId(handle: string): string | undefined {
+    return this.groupIds.get(handle);
+  }
+
   private fresh(): boolean {
     return this.membership !== undefined && this.now() - this.membership.at <= this.options.staleLimitMs;
   }
@@ -134,8 +143,10 @@ export class SlackDirectory implements Directory {
         if (group.id) groups.add(group.id);
         if (group.handle) groups.add(group.handle);
       }
+      if (group.handle && group.id) this.groupIds.set(group.handle, group.id);
     }
     this.membership = { byUser, at: this.now() };
+    this.options.onRefreshed?.(byUser);
   }
 }
 

@@ -310,7 +310,7 @@ describe('showAgain', () => {
     const g = grantOf(w, U.eng, 'aaaaaaaaaa', { serviceAccount: 'karpor-guest', namespace: 'karpor' });
     expect(word(await w.service.showAgain(U.eng, 'aaaaaaaaaa'))).toBe('A fresh token for that grant is in your DM.');
     expect(w.hub.callsOf('reissue')).toEqual([{ method: 'reissue', args: ['aaaaaaaaaa', { namespace: 'karpor', serviceAccount: 'karpor-guest', clusterRole: 'karpor-guest' }] }]);
-    expect(w.notifier.deliveries).toEqual([{ grant: g, token: 'fake-token-1', dashboardUrl: 'https://karpor.example.com' }]);
+    expect(w.notifier.deliveries).toEqual([{ grant: g, token: 'fake-token-1', tokenExpiresAt: g.expiresAt, dashboardUrl: 'https://karpor.example.com' }]);
     expect(w.audits).toEqual([{ event: 'grant.shown-again', grant: 'aaaaaaaaaa', user: U.eng, role: 'guest' }]);
   });
 

@@ -48,7 +48,7 @@ describe('request → approve → token', () => {
 
     expect(w.notifier.deliveries).toEqual([{ grant: expect.objectContaining({ userId: U.plat, role: 'admin' }), token: 'fake-token-1', dashboardUrl: 'https://karpor.example.com' }]);
     const final = w.store.peek(stored!.id)!;
-    expect(final).toMatchObject({ state: 'delivered', decidedBy: U.appr1, grantId: 'grant00001', claim: { instance: 'replica-a' } });
+    expect(final).toMatchObject({ state: 'delivered', decidedBy: U.appr1, grantId: stored!.id, claim: { instance: 'replica-a' } });
     expect(final.tokenExpiresAt).toEqual(new Date(w.clock.now().getTime() + 2 * HOUR));
     expect(w.notifier.toldTo(U.plat)).toEqual([`<@${U.appr1}> approved your request for \`admin\`; the token is in this DM (visible only to you).`]);
     expect(w.notifier.redrawn.at(-1)).toMatchObject({ id: stored!.id, state: 'delivered' });
@@ -355,7 +355,7 @@ describe('failed delivery', () => {
     expect(await approveAs(w, req.id, U.appr1)).toBe(`Approved. <@${U.plat}> gets the token now.`);
 
     expect(w.hub.callsOf('issue')).toHaveLength(1);
-    expect(w.hub.revoked).toEqual(['grant00001']);
+    expect(w.hub.revoked).toEqual([req.id]);
     expect(w.hub.grantsById.size).toBe(0);
     expect(w.store.peek(req.id)).toMatchObject({ state: 'failed', failure: 'chat.postEphemeral: user_not_in_channel' });
     expect(w.notifier.toldTo(U.plat)).toEqual([`Your request for \`admin\` was approved by <@${U.appr1}>, but I could not issue the token. Please ask again.`]);

@@ -1,6 +1,6 @@
 import { AccessService } from '../../src/domain/access-service';
 import { Approvals } from '../../src/domain/approvals';
-import { DirectoryUnavailableError } from '../../src/domain/errors';
+import { DirectoryUnavailableError, HubError } from '../../src/domain/errors';
 import type { Grant, NewGrant } from '../../src/domain/grant';
 import { serviceAccountName } from '../../src/domain/identity';
 import type { ApprovalPolicy, Audience, Person, Policy, RolePolicy } from '../../src/domain/policy';
@@ -84,6 +84,11 @@ export class MemoryRequestStore implements RequestStore {
     return this.read(current.id)!;
   }
 
+  async delete(id: string): Promise<boolean> {
+    await tick();
+    return this.rows.delete(id);
+  }
+
   /** Test access: the stored request as it is now, without a round trip. */
   peek(id: string): AccessRequest | undefined {
     return this.read(id);
@@ -140,9 +145,10 @@ export class FakeHub implements Hub {
     this.calls.push({ method: 'issue', args: [identity, grant, seconds] });
     await tick();
     if (this.failIssue) throw this.failIssue;
+    if (grant.requestId && this.grantsById.has(grant.requestId)) throw new HubError('conflict', `grant ${grant.requestId} exists`);
     const full: Grant = {
       ...grant,
-      id: `grant${String(++this.grantSeq).padStart(5, '0')}`,
+      id: grant.requestId ?? `grant${String(++this.grantSeq).padStart(5, '0')}`,
       serviceAccount: identity.serviceAccount,
       namespace: identity.namespace,
       expiresAt: new Date(grant.grantedAt.getTime() + seconds * 1000),
@@ -156,7 +162,9 @@ export class FakeHub implements Hub {
   async reissue(grant: Grant, identity: Identity): Promise<IssuedToken> {
     this.calls.push({ method: 'reissue', args: [grant.id, identity] });
     await tick();
-    return { grant, token: this.nextToken() };
+    // As the hub: at least 10 minutes, however little of the grant is left.
+    const left = grant.expiresAt.getTime() - this.clock.now().getTime();
+    return { grant, token: this.nextToken(), tokenExpiresAt: new Date(this.clock.now().getTime() + Math.max(600_000, left)) };
   }
 
   async grant(id: string): Promise<Grant | undefined> {
@@ -391,10 +399,12 @@ export function world(opts: { policy?: Policy; groups?: Record<string, string[]>
     newRef: () => `ref-${++refs}`,
     markup: slackMarkup,
     pendingRequests: (userId) => store.list({ requester: userId, state: 'pending' }),
+    withdrawRequests: (userId, by): Promise<number> => approvals.withdraw(userId, by),
     ...(opts.dashboardUrl && { dashboardUrl: opts.dashboardUrl }),
     log: { error: (obj, msg) => void errors.push({ obj, msg }) },
   });
   const approvalsFor = (instance: string): Approvals =>
     new Approvals({ policy, directory, store, notifier, service, clock, audit: (e) => void audits.push(e), newId: () => `req${String(++ids).padStart(7, '0')}`, instance });
-  return { clock, hub, notifier, directory, store, policy, audits, errors, service, approvals: approvalsFor(opts.instance ?? 'replica-a'), replica: approvalsFor };
+  const approvals = approvalsFor(opts.instance ?? 'replica-a');
+  return { clock, hub, notifier, directory, store, policy, audits, errors, service, approvals, replica: approvalsFor };
 }

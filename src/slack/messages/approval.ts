@@ -2,13 +2,13 @@ import type { KnownBlock, View } from '@slack/types';
 import { formatDuration } from '../../domain/duration';
 import { relative, utc } from '../../domain/grant';
 import type { AccessRequest } from '../../domain/request';
-import { escapeMrkdwn } from '../text/markup';
+import { typed } from '../text/markup';
 import { ACTION, FIELD, VIEW } from './ids';
 import { outcome, say } from '../text/answers';
 import type { SlackMessage } from './token';
 
 function summary(req: AccessRequest): string {
-  const reason = req.reason ? `\n>${escapeMrkdwn(req.reason).replace(/\n/g, '\n>')}` : '';
+  const reason = req.reason ? `\n>${typed(req.reason).replace(/\n/g, '\n>')}` : '';
   return `<@${req.requester}> asks for *${req.role}* for *${formatDuration(req.seconds)}*.${reason}`;
 }
 
@@ -39,7 +39,7 @@ function decided(req: AccessRequest): string {
     case 'delivered':
       return `*Approved* by <@${req.decidedBy}> at ${utc(req.decidedAt!)}; the token expires ${utc(req.tokenExpiresAt!)}.`;
     case 'denied':
-      return `*Denied* by <@${req.decidedBy}> at ${utc(req.decidedAt!)}: ${escapeMrkdwn(req.denyReason ?? '')}`;
+      return `*Denied* by <@${req.decidedBy}> at ${utc(req.decidedAt!)}: ${typed(req.denyReason ?? '')}`;
     case 'failed':
       return `*Approved* by <@${req.decidedBy}>, but the token could not be issued.`;
     default:

@@ -9,8 +9,13 @@ export interface SlackMessage {
 }
 
 /** The ephemeral DM that carries the token: what it is, until when, and how to use it. */
-export function tokenMessage({ grant, token, dashboardUrl }: TokenDelivery, now: Date): SlackMessage {
+export function tokenMessage({ grant, token, tokenExpiresAt, dashboardUrl }: TokenDelivery, now: Date): SlackMessage {
   const where = dashboardUrl ? `<${dashboardUrl}|the Karpor dashboard>` : 'the Karpor dashboard';
+  // The hub makes no token shorter than 10 minutes: near the end, the token alone outlasts the grant.
+  const outlasts = tokenExpiresAt && tokenExpiresAt.getTime() > grant.expiresAt.getTime() + 60_000;
+  const floor = outlasts
+    ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: `:warning: The hub makes no token shorter than 10 minutes, so this one is signed until ${utc(tokenExpiresAt)}. It stops working within a minute of the grant's end at ${utc(grant.expiresAt)}, when I delete the grant; only if the bot is down then does it last until ${utc(tokenExpiresAt)}.` }] }]
+    : [];
   return {
     // The notification preview: never the token itself.
     text: `Your Karpor ${grant.role} token, valid until ${utc(grant.expiresAt)}`,
@@ -29,6 +34,7 @@ export function tokenMessage({ grant, token, dashboardUrl }: TokenDelivery, now:
           },
         ],
       },
+      ...floor,
     ],
   };
 }

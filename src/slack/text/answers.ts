@@ -5,7 +5,7 @@ import type { Message } from '../../domain/messages';
 import { MIN_SECONDS, type RolePolicy } from '../../domain/policy';
 import type { AccessRequest } from '../../domain/request';
 import { RBAC_OFF } from '../../rbac-monitor';
-import { escapeMrkdwn } from './markup';
+import { escapeMrkdwn, typed } from './markup';
 
 /** Every sentence the bot says in answers and DMs, in Slack's mrkdwn, from what the domain decided. */
 
@@ -139,7 +139,8 @@ export function say(m: Message): string {
       return "Only approvers and Karpor administrators can revoke other people's grants.";
     case 'revoked-all': {
       const whose = m.self ? 'your' : `${mention(m.owner)}'s`;
-      return m.count === 0 ? `There were no active grants of ${m.self ? 'yours' : whose} to revoke.` : `Revoked ${m.count} of ${whose} grants; their tokens stop working within 10 seconds.`;
+      const grants = m.count === 0 ? `There were no active grants of ${m.self ? 'yours' : whose} to revoke.` : `Revoked ${m.count} of ${whose} grants; their tokens stop working within 10 seconds.`;
+      return m.requests > 0 ? `${grants} Also ended ${m.requests} of ${whose} open requests; none of them will be delivered.` : grants;
     }
     case 'no-grant-to-revoke':
       return `There is no grant \`${m.grantId}\` of yours. See \`/karpor-token status\`.`;
@@ -149,6 +150,8 @@ export function say(m: Message): string {
       return `\`${m.role}\` needs a reason: \`/karpor-token ${m.role} ${formatDuration(m.seconds)} -- <why you need it>\`.`;
     case 'request-pending':
       return `Your request for \`${m.request.role}\` (${formatDuration(m.request.seconds)}) is waiting for approval until ${utc(m.request.expiresAt)}. The token will come to your DM with me.`;
+    case 'too-many-open-requests':
+      return `You already have ${m.open} request(s) waiting for approval; the most at once is ${m.max}. Cancel one, or wait for a decision (see \`/karpor-token status\`).`;
     case 'approval-recorded':
       return `Your approval is recorded; the request needs ${m.more} more.`;
     case 'approved':
@@ -170,11 +173,13 @@ export function say(m: Message): string {
       return `Something went wrong on my side; nothing was issued. Try again, and tell your Karpor administrators if it keeps happening (ref ${m.ref}).`;
     // DMs about what others (or time) did
     case 'your-grants-revoked':
-      return `${mention(m.by)} revoked your Karpor grants (${m.count}).`;
+      return `${mention(m.by)} revoked your Karpor grants (${m.count})${m.requests > 0 ? ` and ended your open access requests (${m.requests})` : ''}.`;
     case 'your-grant-revoked':
       return `${mention(m.by)} revoked your \`${m.grant.role}\` Karpor grant \`${m.grant.id}\`.`;
+    case 'your-grant-ended-by-membership':
+      return `I revoked your \`${m.grant.role}\` Karpor grant \`${m.grant.id}\`: you are no longer in a Slack group that may have \`${m.grant.role}\`. Its tokens stop working within 10 seconds.`;
     case 'your-request-denied':
-      return `${mention(m.by)} denied your request for \`${m.request.role}\` (${formatDuration(m.request.seconds)}): ${m.reason}`;
+      return `${mention(m.by)} denied your request for \`${m.request.role}\` (${formatDuration(m.request.seconds)}): ${typed(m.reason)}`;
     case 'your-request-expired':
       return `Your request for \`${m.request.role}\` expired ${relative(m.request.expiresAt, m.now)} without a decision. Ask again if you still need it.`;
     case 'your-request-delivered':

@@ -23,6 +23,14 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * Text a person typed (reasons, deny reasons), for others to read: every character shows as
+ * itself, so no link, mention or broadcast can come of it. All typed text goes through here.
+ */
+export function typed(text: string): string {
+  return escapeMrkdwn(text);
+}
+
 /** A Slack user reference in command text: `<@U123|name>` or `<@U123>`. */
 export function mentionedUser(word: string): string | undefined {
   const m = /^<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>$/.exec(word);

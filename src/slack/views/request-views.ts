@@ -2,14 +2,14 @@ import type { App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt
 import type { AccessService } from '../../domain/access-service';
 import type { Approvals } from '../../domain/approvals';
 import type { Reply } from '../../domain/ports';
-import { MAX_REASON } from '../../domain/command';
+import { MAX_REASON, visibleText } from '../../domain/command';
 import { cleanText } from '../text/markup';
 import { FIELD, VIEW } from '../messages/ids';
 
 type ViewValues = Record<string, Record<string, { value?: string | null }>>;
 
 function reasonOf(values: ViewValues): string {
-  return cleanText(values[FIELD.reason.block]?.[FIELD.reason.action]?.value ?? '').slice(0, MAX_REASON);
+  return visibleText(cleanText(values[FIELD.reason.block]?.[FIELD.reason.action]?.value ?? '')).slice(0, MAX_REASON);
 }
 
 function metadata(raw: string): Record<string, unknown> {
