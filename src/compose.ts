@@ -16,7 +16,7 @@ import { HubClient } from './hub/client';
 import { KarporHub } from './hub/karpor-hub';
 import { HubRequestStore } from './hub/requests';
 import { InFlight } from './in-flight';
-import { createIngress } from './ingress/ingress';
+import { createIngress, separateOpsServer } from './ingress/ingress';
 import { auditTo, slackLogger, type Log } from './log';
 import { Metrics } from './metrics';
 import { RbacMonitor } from './rbac-monitor';
@@ -73,7 +73,9 @@ export interface KarporTokenBot {
   housekeeping: Housekeeping;
   rbac: RbacMonitor;
   credential: HubCredential;
-  ready(): Promise<Readiness>;
+  ready(): Readiness;
+  /** The port of `/healthz`, `/readyz` and `/metrics` once started (OPS_PORT's server, or the one start() returned). */
+  opsPort(): number;
 }
 
 /** Wires the parts together; nothing here does any work of its own. */
@@ -101,17 +103,18 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   const store = new HubRequestStore(conn, settings.hub.namespace);
   const rbac = new RbacMonitor(conn, log, metrics);
 
+  let started = false;
   let stopping = false;
   const inFlight = new InFlight();
-  const ready = async (): Promise<Readiness> => {
-    const hubUp = await hub.grants({ userId: 'readiness-probe' }).then(
-      () => true,
-      () => false,
-    );
-    const checks = { hub: hubUp, slack: directory.ready && ingress.connected, accepting: !stopping };
+  // The pod's own state only: no call to the hub or Slack (see src/health.ts).
+  const ready = (): Readiness => {
+    const checks = { started, accepting: !stopping, slack: ingress.connected };
     return { ok: Object.values(checks).every(Boolean), checks };
   };
-  const ingress = createIngress(settings, healthRoutes(ready, metrics), logger, transport);
+  const routes = healthRoutes(ready, metrics);
+  const ingress = createIngress(settings, routes, logger, transport);
+  const opsServer = separateOpsServer(settings, routes);
+  const ports = { main: 0, ops: 0 };
 
   const app = new App({
     token: settings.slack.botToken,
@@ -143,6 +146,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     { refreshMs: intervals.directoryMs, staleLimitMs: intervals.directoryStaleMs, onLookup: (r) => metrics.membershipLookup(r), onRefreshed: (m) => enforceMembership(m) },
     (err) => log.warn({ err }, 'user-group refresh failed'),
   );
+  metrics.watchSlack({ connected: () => started && ingress.connected, membershipFresh: () => directory.ready });
   const dms = new DmChannels(client);
   const cards = new SlackApprovalCards(client, clock, policy.approvalsChannel, (userId) => dms.of(userId), (err, what) => log.warn({ err }, what));
   const notifier = new SlackNotifier(client, clock, dms, cards);
@@ -196,6 +200,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     rbac,
     credential,
     ready,
+    opsPort: () => ports.ops || ports.main,
     async start() {
       await app.init();
       hub.start();
@@ -205,17 +210,22 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
         const ids = Object.fromEntries(handles.map((h) => [h, directory.groupId(h) ?? 'not found']));
         log.warn({ handles: ids }, 'the policy names Slack user groups by handle; a handle can be renamed or reused by another group, an ID cannot: use the IDs');
       }
-      const port = await ingress.start().catch((err: unknown) => {
+      try {
+        ports.ops = (await opsServer?.start()) ?? 0;
+        ports.main = await ingress.start();
+      } catch (err) {
         directory.stop();
         hub.stop();
+        await opsServer?.stop();
         throw err;
-      });
+      }
+      started = true;
       schedule.every(intervals.housekeepingMs, () => housekeeping.run());
       schedule.every(intervals.purgeMs, () => housekeeping.purge());
       schedule.every(intervals.serverConfigsMs, () => rbac.check());
       schedule.every(intervals.credentialMs, () => credential.run());
       credential.alertIfSuperuser();
-      return port;
+      return ports.main;
     },
     async stop() {
       stopping = true;
@@ -225,6 +235,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
       hub.stop();
       if (!drained) log.warn({ pending: inFlight.size }, 'stopped with work still in flight');
       await ingress.stop();
+      await opsServer?.stop();
     },
   };
 }

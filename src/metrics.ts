@@ -42,6 +42,11 @@ export class Metrics {
   /** Only once there is a token to tell of (a certificate, in configmap mode, has none): never a 0 that reads as expired. */
   private credentialExpiry?: Gauge;
 
+  // Slack's state, out of readiness (every replica shares it): read when scraped.
+  private slackState = { connected: () => false, membershipFresh: () => false };
+  private readonly slackConnected: Gauge = new Gauge({ name: `${METRIC_PREFIX}slack_connected`, help: '1 when Slack can reach this replica (Socket Mode connected, or the HTTP port listening).', registers: this.registers, collect: (): void => this.slackConnected.set(Number(this.slackState.connected())) });
+  private readonly membershipFresh: Gauge = new Gauge({ name: `${METRIC_PREFIX}group_membership_fresh`, help: '1 when the user-group membership in memory is recent enough to decide on; 0 while the bot refuses for want of it.', registers: this.registers, collect: (): void => this.membershipFresh.set(Number(this.slackState.membershipFresh())) });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({ name: `${METRIC_PREFIX}build_info`, help: 'Always 1; the labels say which version of the bot runs on which Node.js.', labelNames: ['version', 'node_version'], registers: this.registers }).set(
@@ -89,5 +94,9 @@ export class Metrics {
 
   pendingRequests(count: number): void {
     this.pending.set(count);
+  }
+
+  watchSlack(state: { connected: () => boolean; membershipFresh: () => boolean }): void {
+    this.slackState = state;
   }
 }

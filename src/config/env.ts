@@ -29,10 +29,16 @@ const schema = z
     HOST: z.string().regex(/^[0-9a-fA-F.:]+$|^localhost$/, 'must be an IP address to listen on, like 127.0.0.1 or ::').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
     KARPOR_DASHBOARD_URL: z.url({ error: 'must be the URL of your Karpor dashboard' }).optional(),
+    // Health and metrics on a port (and interface) of their own, off the one Slack reaches.
+    OPS_PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65_535).optional(),
+    OPS_HOST: z.string().regex(/^[0-9a-fA-F.:]+$|^localhost$/, 'must be an IP address to listen on, like 127.0.0.1 or ::').optional(),
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_MODE === 'http' && !env.SLACK_SIGNING_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required in http mode: the "Signing Secret" from your Slack app\'s "Basic Information" page' });
+    }
+    if (env.OPS_HOST && env.OPS_PORT === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['OPS_HOST'], message: 'needs OPS_PORT: the health and metrics routes are on the main port unless OPS_PORT is set' });
     }
     if (env.SLACK_MODE === 'socket' && !env.SLACK_APP_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_APP_TOKEN'], message: 'is required in socket mode: an app-level token (xapp-…) with the connections:write scope' });
@@ -77,6 +83,8 @@ export interface Settings {
   host?: string;
   logLevel: Env['LOG_LEVEL'];
   dashboardUrl?: string;
+  /** Where `/healthz`, `/readyz` and `/metrics` listen when not on `port` (HTTP mode) or instead of it (Socket Mode). */
+  ops?: { port: number; host?: string };
 }
 
 export class ConfigError extends Error {
@@ -122,6 +130,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     ...(e.HOST && { host: e.HOST }),
     logLevel: e.LOG_LEVEL,
     ...(e.KARPOR_DASHBOARD_URL && { dashboardUrl: e.KARPOR_DASHBOARD_URL }),
+    ...(e.OPS_PORT !== undefined && { ops: { port: e.OPS_PORT, ...(e.OPS_HOST && { host: e.OPS_HOST }) } }),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { AccessService } from './access-service';
-import { decide, requestLimits, roleByAlias, type Ask, type Policy, type RolePolicy } from './policy';
+import { decide, requestLimits, roleByAlias, type Ask, type Person, type Policy, type RolePolicy } from './policy';
 import { StaleRequestError, type Audit, type Clock, type Directory, type Notifier, type Reply, type RequestStore } from './ports';
 import type { StepRefusal } from './messages';
 import * as life from './request';
@@ -70,8 +70,10 @@ export class Approvals {
   }
 
   async approve(requestId: string, approverId: string, reply: Reply): Promise<void> {
+    const approve = (req: AccessRequest, approver: Person, role: RolePolicy) => life.approve(req, approver, role, this.deps.clock.now());
+    if (await this.refusedOnSight(requestId, approverId, reply, approve)) return;
     const approver = await this.deps.directory.personLive(approverId);
-    const result = await this.decideOn(requestId, reply, (req, role) => life.approve(req, approver, role, this.deps.clock.now()));
+    const result = await this.decideOn(requestId, reply, (req, role) => approve(req, approver, role));
     if (!result) return;
     const { next, role } = result;
     this.deps.audit({ event: next.state === 'approved' ? 'request.approved' : 'request.approval-added', request: next.id, user: next.requester, approver: approverId, role: next.role, seconds: next.seconds, reason: next.reason });
@@ -84,8 +86,10 @@ export class Approvals {
   }
 
   async deny(requestId: string, approverId: string, reason: string, reply: Reply): Promise<void> {
+    const deny = (req: AccessRequest, approver: Person, role: RolePolicy) => life.deny(req, approver, role, reason, this.deps.clock.now());
+    if (await this.refusedOnSight(requestId, approverId, reply, deny)) return;
     const approver = await this.deps.directory.personLive(approverId);
-    const result = await this.decideOn(requestId, reply, (req, role) => life.deny(req, approver, role, reason, this.deps.clock.now()));
+    const result = await this.decideOn(requestId, reply, (req, role) => deny(req, approver, role));
     if (!result) return;
     const { next } = result;
     this.deps.audit({ event: 'request.denied', request: next.id, user: next.requester, approver: approverId, role: next.role, seconds: next.seconds, reason: next.reason, denyReason: reason });
@@ -185,6 +189,20 @@ export class Approvals {
     this.deps.audit({ event: final.state === 'delivered' ? 'request.delivered' : 'request.failed', request: final.id, user: final.requester, role: final.role, grant: final.grantId, failure: final.failure });
     await notifier.updateApprovalCards(final);
     await notifier.tell(final.requester, { kind: final.state === 'delivered' ? 'your-request-delivered' : 'your-request-failed', request: final });
+  }
+
+  /**
+   * The decision tried on the request as stored, with the membership in memory: what that refuses
+   * (no such request, decided, expired, one's own, not an approver even by the cache) is answered
+   * without the live look-up, which costs a Slack call of about 20 a minute. Only a decision this
+   * lets through is checked live, and applied, by decideOn.
+   */
+  private async refusedOnSight(requestId: string, approverId: string, reply: Reply, step: (req: AccessRequest, approver: Person, role: RolePolicy) => Step): Promise<boolean> {
+    const req = await this.deps.store.get(requestId);
+    const role = req && roleByAlias(this.deps.policy, req.role);
+    const result: Step = !req ? { ok: false, reason: { kind: 'no-such-request' } } : !role ? { ok: false, reason: { kind: 'role-gone', role: req.role } } : step(req, await this.deps.directory.person(approverId), role);
+    if (!result.ok) await reply(result.reason);
+    return !result.ok;
   }
 
   /** Applies a decision with compare-and-swap; a person who lost the race is told who won. */

@@ -21,7 +21,7 @@ const SERVER_OPTIONS: ServerOptions = {
 };
 const MAX_CONNECTIONS = 1_000;
 
-/** HTTP mode: Slack posts commands, clicks and forms to Bolt's receiver on the bot's public port. */
+/** HTTP mode: Slack posts commands, clicks and forms to Bolt's receiver on the bot's public port (with `routes`, when they are not on a port of their own). */
 export class HttpIngress implements Ingress {
   readonly receiver: HTTPReceiver;
   readonly connected = true;
@@ -29,7 +29,7 @@ export class HttpIngress implements Ingress {
 
   constructor(opts: { listen: ListenOptions; signingSecret: string; routes: CustomRoute[]; logger: Logger }) {
     this.listen = opts.listen;
-    this.receiver = createReceiver({ signingSecret: opts.signingSecret, customRoutes: opts.routes, logger: opts.logger });
+    this.receiver = createReceiver({ signingSecret: opts.signingSecret, routes: opts.routes, logger: opts.logger });
   }
 
   async start(): Promise<number> {

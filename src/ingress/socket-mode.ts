@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo, ListenOptions } from 'node:net';
+import type { ListenOptions } from 'node:net';
 import { SocketModeReceiver, type CustomRoute, type Logger } from '@slack/bolt';
-import { serveRoutes } from '../health';
 import type { SlackTransport } from '../slack/transport';
 import type { Ingress } from './ingress';
+import { OpsServer } from './ops';
 
 /**
  * Socket Mode: Slack's requests come over a WebSocket the bot opens; the health and metrics
@@ -13,14 +12,15 @@ import type { Ingress } from './ingress';
 export class SocketModeIngress implements Ingress {
   readonly receiver: SocketModeReceiver;
   private up = false;
-  private server?: Server;
+  private readonly ops: OpsServer;
 
-  constructor(private readonly opts: { listen: ListenOptions; appToken: string; apiUrl?: string; routes: CustomRoute[]; logger: Logger; transport: SlackTransport }) {
+  constructor(opts: { listen: ListenOptions; appToken: string; apiUrl?: string; routes: CustomRoute[]; logger: Logger; transport: SlackTransport }) {
     const clientOptions = { ...(opts.apiUrl && { slackApiUrl: opts.apiUrl }), fetch: opts.transport.fetch };
     this.receiver = new SocketModeReceiver({ appToken: opts.appToken, logger: opts.logger, installerOptions: { clientOptions }, dispatcher: opts.transport.dispatcher });
     const client = this.receiver.client;
     client.on('connected', () => void (this.up = true));
     for (const state of ['disconnected', 'reconnecting']) client.on(state, () => void (this.up = false));
+    this.ops = new OpsServer(opts.listen, opts.routes);
   }
 
   get connected(): boolean {
@@ -30,13 +30,7 @@ export class SocketModeIngress implements Ingress {
   async start(): Promise<number> {
     await this.receiver.start();
     this.up = true;
-    const server = createServer(serveRoutes(this.opts.routes));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.listen, () => resolve());
-    });
-    this.server = server;
-    return (server.address() as AddressInfo).port;
+    return this.ops.start();
   }
 
   async stop(): Promise<void> {
@@ -44,6 +38,6 @@ export class SocketModeIngress implements Ingress {
     const closed = this.up && new Promise<void>((resolve) => void this.receiver.client.once('disconnected', () => resolve()));
     await this.receiver.stop();
     await closed;
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.ops.stop();
   }
 }

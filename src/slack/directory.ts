@@ -27,6 +27,7 @@ export class SlackDirectory implements Directory {
   private membership?: { byUser: Membership; at: number };
   private readonly groupIds = new Map<string, string>();
   private refreshing?: Promise<void>;
+  private next?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private readonly now: () => number;
   readonly usesGroups: boolean;
@@ -107,11 +108,25 @@ export class SlackDirectory implements Directory {
     return this.membership !== undefined && this.now() - this.membership.at <= this.options.staleLimitMs;
   }
 
-  /** One fetch at a time; `force` waits for a fetch that starts after the call. */
+  /**
+   * One fetch at a time. `force` (a live look-up) waits for a fetch that starts after the call:
+   * the next one, shared by every live look-up that arrives while the current fetch runs, so a
+   * burst of clicks costs two calls at most, not one each.
+   */
   private refresh(force = false): Promise<void> {
-    if (this.refreshing && !force) return this.refreshing;
-    const run = (this.refreshing ?? Promise.resolve()).catch(() => undefined).then(() => this.fetch());
-    const tracked = run.finally(() => {
+    if (!this.refreshing) return this.startFetch();
+    if (!force) return this.refreshing;
+    this.next ??= this.refreshing
+      .catch(() => undefined)
+      .then(() => {
+        this.next = undefined;
+        return this.refreshing ?? this.startFetch();
+      });
+    return this.next;
+  }
+
+  private startFetch(): Promise<void> {
+    const tracked = this.fetch().finally(() => {
       if (this.refreshing === tracked) this.refreshing = undefined;
     });
     this.refreshing = tracked;

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { loadSettings } from '../../src/config/env';
 import { policyFrom } from '../../src/config/policy-file';
 import { Metrics } from '../../src/metrics';
-import { CHART, NAMESPACE, helm, helmBinary, only, promqlErrors, render, type Obj } from './helm';
+import { CHART, NAMESPACE, helm, helmBinary, only, promqlErrors, render, templateArgs, type Obj } from './helm';
 
 const appVersion = String((parse(readFileSync(path.join(CHART, 'Chart.yaml'), 'utf8')) as Obj).appVersion);
 const FAKE_SECRETS: Record<string, string> = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'signing-secret', SLACK_APP_TOKEN: 'xapp-test' };
@@ -26,6 +26,7 @@ const VALUE_SETS: Record<string, Obj> = {
   'a PodMonitor': { metrics: { podMonitor: { enabled: true } } },
   'the policy from an existing ConfigMap': { existingPolicyConfigMap: { name: 'team-policy', key: 'bot.yaml' } },
   'a proxy': { proxy: { httpsProxy: 'http://proxy.corp:3128' } },
+  'a NetworkPolicy (HTTP mode)': { slack: { mode: 'http' }, networkPolicy: { enabled: true, kubeApiTo: [{ ipBlock: { cidr: '10.96.0.1/32' } }] } },
 };
 
 /** The objects that stay installed: the setup hook's are deleted once it has run (test/deploy/hub-setup.test.ts). */
@@ -100,12 +101,13 @@ describe('Socket Mode (the default), hub kubeconfig from Karpor\'s ConfigMap (op
     expect(d.spec.template.metadata.labels).toMatchObject(d.spec.selector.matchLabels);
   });
 
-  test('probes /healthz and /readyz on the port the bot listens on', () => {
-    expect(container.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
-    expect(plainEnv(objects).PORT).toBe('3000');
-    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    expect(container.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+  test('probes /healthz and /readyz on the ops port, the only port in Socket Mode', () => {
+    expect(container.ports).toEqual([{ name: 'ops', containerPort: 9090, protocol: 'TCP' }]);
+    expect(plainEnv(objects).OPS_PORT).toBe('9090');
+    expect(loadSettings(podEnvironment(objects)).ops).toEqual({ port: 9090 });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'ops' });
+    expect(container.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'ops' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'ops' });
   });
 
   test('runs locked down: non-root, read-only root, no privilege escalation, no capabilities, seccomp', () => {
@@ -147,6 +149,7 @@ describe('Socket Mode (the default), hub kubeconfig from Karpor\'s ConfigMap (op
       HUB_TIMEOUT_MS: '10000',
       POLICY_FILE: '/etc/karpor-token-bot/policy.yaml',
       PORT: '3000',
+      OPS_PORT: '9090',
       LOG_LEVEL: 'info',
     });
     expect(pod.automountServiceAccountToken).toBe(true);
@@ -193,6 +196,16 @@ describe('HTTP mode', () => {
     const svc = objects.find((o) => o.kind === 'Service' && !o.metadata.name.endsWith('-metrics'))!;
     expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
     expect(svc.spec.selector).toEqual(deploymentOf(objects).spec.selector.matchLabels);
+  });
+
+  test('Slack\'s port is apart from the ops port the probes use, so the Ingress never reaches /metrics', () => {
+    const container = containerOf(objects);
+    expect(container.ports).toEqual([
+      { name: 'http', containerPort: 3000, protocol: 'TCP' },
+      { name: 'ops', containerPort: 9090, protocol: 'TCP' },
+    ]);
+    expect(loadSettings(podEnvironment(objects))).toMatchObject({ port: 3000, ops: { port: 9090 } });
+    expect(container.readinessProbe.httpGet.port).toBe('ops');
   });
 
   test('takes the signing secret instead of the app-level token', () => {
@@ -264,7 +277,7 @@ describe('Ingress (HTTP mode)', () => {
     expect(ing.spec.rules).toEqual([
       {
         host: 'bot.example.com',
-        http: { paths: [{ path: '/slack/events', pathType: 'Prefix', backend: { service: { name: service.metadata.name, port: { name: 'http' } } } }] },
+        http: { paths: [{ path: '/slack/events', pathType: 'Exact', backend: { service: { name: service.metadata.name, port: { name: 'http' } } } }] },
       },
     ]);
   });
@@ -314,7 +327,7 @@ describe('metrics', () => {
   test.each(['Socket Mode (defaults)', 'HTTP mode'])('%s: a metrics Service on the bot\'s port, which no Ingress routes', (name) => {
     const objects = render(VALUE_SETS[name]);
     const svc = metricsService(objects);
-    expect(svc.spec.ports).toEqual([{ name: 'metrics', port: 3000, targetPort: 'http', protocol: 'TCP' }]);
+    expect(svc.spec.ports).toEqual([{ name: 'metrics', port: 9090, targetPort: 'ops', protocol: 'TCP' }]);
     expect(svc.spec.selector).toEqual(deploymentOf(objects).spec.selector.matchLabels);
     expect(svc.metadata.labels['app.kubernetes.io/component']).toBe('metrics');
   });
@@ -336,11 +349,11 @@ describe('metrics', () => {
     expect(monitor.spec.endpoints).toEqual([{ port: svc.spec.ports[0].name, path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
   });
 
-  test('a PodMonitor scrapes the pods\' http port', () => {
+  test('a PodMonitor scrapes the pods\' ops port', () => {
     const objects = render(VALUE_SETS['a PodMonitor']);
     const monitor = only(objects, 'PodMonitor');
     expect(monitor.spec.selector.matchLabels).toEqual(deploymentOf(objects).spec.selector.matchLabels);
-    expect(monitor.spec.podMetricsEndpoints).toEqual([{ port: containerOf(objects).ports[0].name, path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
+    expect(monitor.spec.podMetricsEndpoints).toEqual([{ port: 'ops', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
   });
 
   describe('PrometheusRule', () => {
@@ -397,6 +410,104 @@ describe('metrics', () => {
         }
       }
     });
+  });
+});
+
+describe('NetworkPolicy', () => {
+  test('none unless asked for', () => {
+    expect(kinds(render(VALUE_SETS['HTTP mode'])).filter((k) => k === 'NetworkPolicy')).toEqual([]);
+  });
+
+  test('HTTP mode: in from the ingress controller to Slack\'s port and from monitoring to the ops port; out to DNS, Slack on 443 (not private ranges) and the hub', () => {
+    const objects = render(VALUE_SETS['a NetworkPolicy (HTTP mode)']);
+    const policy = only(objects, 'NetworkPolicy');
+    const container = containerOf(objects);
+    expect(policy.apiVersion).toBe('networking.k8s.io/v1');
+    expect(policy.spec.podSelector.matchLabels).toEqual(deploymentOf(objects).spec.selector.matchLabels);
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    const portNames = (container.ports as Obj[]).map((p) => p.name);
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } }], ports: [{ port: 'http', protocol: 'TCP' }] },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 'ops', protocol: 'TCP' }] },
+    ]);
+    for (const rule of policy.spec.ingress as Obj[]) for (const p of rule.ports) expect(portNames).toContain(p.port);
+    const [dns, slack, hub, ...rest] = policy.spec.egress as Obj[];
+    expect(dns!.ports).toEqual([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
+    expect(slack).toEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']) } }], ports: [{ port: 443, protocol: 'TCP' }] });
+    expect(hub).toEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'karpor' } } }], ports: [{ port: 7443, protocol: 'TCP' }] });
+    expect(rest).toEqual([{ to: [{ ipBlock: { cidr: '10.96.0.1/32' } }], ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] }]);
+  });
+
+  /** The egress rules with these values, the policy on and this cluster's API named. */
+  const egressOf = (values: Obj) =>
+    only(render({ ...values, networkPolicy: { enabled: true, kubeApiTo: [{ ipBlock: { cidr: '10.96.0.1/32' } }], ...values.networkPolicy } }), 'NetworkPolicy').spec.egress as Obj[];
+  const hubRule = (values: Obj) => egressOf(values)[2]!;
+
+  test('the hub rule is the namespace and port of the hub server the pods and the setup hook are given', () => {
+    const job = only(render({ hub: { setup: { server: 'https://hub-api.karpor-system.svc.cluster.local:8443' } } }), 'Job');
+    expect(job.spec.template.spec.containers[0].command).toEqual(expect.arrayContaining(['https://hub-api.karpor-system.svc.cluster.local:8443']));
+    expect(hubRule({ hub: { setup: { server: 'https://hub-api.karpor-system.svc.cluster.local:8443' } } })).toEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'karpor-system' } } }],
+      ports: [{ port: 8443, protocol: 'TCP' }],
+    });
+    expect(hubRule({ hub: { setup: { server: 'https://karpor-server.hub.svc' } } }).ports).toEqual([{ port: 443, protocol: 'TCP' }]);
+    const superuser = { hub: { ...SUPERUSER.hub, configmap: { allowSuperuser: true, server: 'https://karpor.kp.svc:7443' } } };
+    expect(plainEnv(render(superuser)).HUB_SERVER).toBe('https://karpor.kp.svc:7443');
+    expect(hubRule(superuser).to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kp' } } }]);
+  });
+
+  test('a hub outside the cluster must be named; given hubTo and hubPorts are taken as they are', () => {
+    const outside = { hub: { setup: { server: 'https://hub.example.com:7443' } } };
+    const res = helm([...templateArgs(), '--set', 'networkPolicy.enabled=true', '--set', 'networkPolicy.kubeApiTo[0].ipBlock.cidr=10.96.0.1/32'], outside);
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toContain('the hub server "https://hub.example.com:7443" is not a Service of this cluster');
+    expect(res.stderr).toContain('networkPolicy.hubTo and networkPolicy.hubPorts');
+    const named = { ...outside, networkPolicy: { hubTo: [{ ipBlock: { cidr: '203.0.113.7/32' } }], hubPorts: [{ port: 7443, protocol: 'TCP' }] } };
+    expect(hubRule(named)).toEqual({ to: [{ ipBlock: { cidr: '203.0.113.7/32' } }], ports: [{ port: 7443, protocol: 'TCP' }] });
+  });
+
+  test('the setup hook\'s pod is held to the policy too, so the policy lets it reach this cluster\'s API', () => {
+    const objects = render(VALUE_SETS['a NetworkPolicy (HTTP mode)']);
+    const selector = only(objects, 'NetworkPolicy').spec.podSelector.matchLabels as Record<string, string>;
+    const hookPod = only(objects, 'Job').spec.template.metadata.labels as Record<string, string>;
+    expect(hookPod).toMatchObject(selector);
+  });
+
+  test('this cluster\'s API server must be named when the pods or the setup hook call it, and gets no rule when neither does', () => {
+    for (const hub of [{}, { renew: false }, { setup: { enabled: false } }, SUPERUSER.hub]) {
+      const res = helm([...templateArgs(), '--set', 'networkPolicy.enabled=true'], { hub });
+      expect(res.status).not.toBe(0);
+      expect(res.stderr).toContain('networkPolicy.kubeApiTo is required');
+    }
+    const objects = render({ hub: { renew: false, setup: { enabled: false } }, networkPolicy: { enabled: true } });
+    expect(objects.filter((o) => o.kind === 'Job' || o.kind === 'Role')).toEqual([]);
+    expect(podOf(objects).automountServiceAccountToken).toBe(false);
+    expect(only(objects, 'NetworkPolicy').spec.egress).toHaveLength(3);
+  });
+
+  test('Socket Mode: nothing comes in but scrapes; a proxy and extra egress replace or add to the defaults', () => {
+    const objects = render({
+      networkPolicy: {
+        enabled: true,
+        kubeApiTo: [{ ipBlock: { cidr: '10.96.0.1/32' } }],
+        slackTo: [{ ipBlock: { cidr: '10.1.2.3/32' } }],
+        slackPorts: [{ port: 3128, protocol: 'TCP' }],
+        extraEgress: [{ to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ port: 443, protocol: 'TCP' }] }],
+      },
+    });
+    const policy = only(objects, 'NetworkPolicy');
+    expect(policy.spec.ingress).toHaveLength(1);
+    expect(policy.spec.ingress[0].ports).toEqual([{ port: 'ops', protocol: 'TCP' }]);
+    expect(policy.spec.egress[1]).toEqual({ to: [{ ipBlock: { cidr: '10.1.2.3/32' } }], ports: [{ port: 3128, protocol: 'TCP' }] });
+    expect(policy.spec.egress[4]).toEqual({ to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ port: 443, protocol: 'TCP' }] });
+  });
+
+  test('the schema refuses a misspelt peer or port', () => {
+    for (const values of [{ networkPolicy: { enabled: true, ingressFrom: [{ namespaceSelecter: {} }] } }, { networkPolicy: { hubPorts: [{ prot: 7443 }] } }, { networkPolicy: { enable: true } }]) {
+      const res = helm(['template', 'x', CHART], values);
+      expect(res.status).not.toBe(0);
+      expect(res.stderr).toMatch(/additional properties|required/i);
+    }
   });
 });
 

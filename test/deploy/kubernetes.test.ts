@@ -24,8 +24,8 @@ test('runs the bot with its probes and settings, in its own namespace', () => {
   const container = deployment.spec.template.spec.containers[0];
   expect(deployment.metadata.namespace).toBe(NAMESPACE);
   expect(container.image).toMatch(/^karpor-token-bot:\d+\.\d+\.\d+$/);
-  expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
-  expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+  expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'ops' });
+  expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'ops' });
   expect((container.env as Obj[]).map((e) => e.name)).toEqual(expect.arrayContaining(['SLACK_MODE', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'HUB_KUBECONFIG', 'HUB_CREDENTIAL_SECRET', 'POLICY_FILE']));
   expect(plain.filter((o) => o.kind === 'Job' || o.metadata.annotations?.['helm.sh/hook'])).toEqual([]);
 });

@@ -87,7 +87,7 @@ test('health, readiness and metrics answer on the port bot.start() returned; Sla
   expect(await get(base, '/healthz')).toEqual({ status: 200, body: 'ok\n' });
   const ready = await get(base, '/readyz');
   expect(ready.status).toBe(200);
-  expect(JSON.parse(ready.body)).toEqual({ hub: true, slack: true, accepting: true });
+  expect(JSON.parse(ready.body)).toEqual({ started: true, accepting: true, slack: true });
   const metrics = await get(base, '/metrics');
   expect(metrics.status).toBe(200);
   expect(metrics.body).toMatch(/^karpor_token_bot_tokens_issued_total\{role="guest"\} [1-9]/m);

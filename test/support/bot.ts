@@ -85,6 +85,8 @@ export function testPolicy(prefix: string, overrides: Partial<PolicyInput> = {})
 export interface TestBot {
   bot: KarporTokenBot;
   url: string;
+  /** Where /healthz, /readyz and /metrics are (the public port unless `ops` was asked for). */
+  opsBase: string;
   slack: FakeSlack;
   /** In socket mode: the endpoint the bot is connected to; command() and interact() go through it. */
   socket?: FakeSocketMode;
@@ -115,6 +117,8 @@ export interface TestBotOptions {
   port?: number;
   /** 'socket': Socket Mode with the app-level token, against a fake Socket Mode endpoint. Default 'http'. */
   mode?: 'http' | 'socket';
+  /** Health and metrics on a port of their own (OPS_PORT), any free one. */
+  ops?: boolean;
   /** Where a renewed hub credential is stored, and the cluster that holds it. */
   credentialSecret?: Settings['hub']['credentialSecret'];
   hostCluster?: ComposeOptions['hostCluster'];
@@ -143,6 +147,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
     port: opts.port ?? 0,
     host: '127.0.0.1',
     logLevel: 'debug',
+    ...(opts.ops && { ops: { port: 0 } }),
   };
   const bot = compose(settings, policyFrom(policy), log, {
     slackRetries: opts.slackRetries ?? { retries: 0 },
@@ -155,6 +160,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
   return {
     bot,
     url,
+    opsBase: `http://127.0.0.1:${bot.opsPort()}`,
     slack,
     ...(socket && { socket }),
     namespace,

@@ -89,6 +89,14 @@ describe('loadSettings: good environments', () => {
     expect(loadSettings({ ...http, PATH: '/usr/bin', HOME: '/root', NODE_ENV: 'production' }).port).toBe(3000);
   });
 
+  test('health and metrics share PORT unless OPS_PORT is set; OPS_HOST needs OPS_PORT', () => {
+    expect(loadSettings(http)).not.toHaveProperty('ops');
+    expect(loadSettings({ ...http, OPS_PORT: '9090' }).ops).toEqual({ port: 9090 });
+    expect(loadSettings({ ...http, OPS_PORT: '9090', OPS_HOST: '127.0.0.1' }).ops).toEqual({ port: 9090, host: '127.0.0.1' });
+    expect(problemsOf(() => loadSettings({ ...http, OPS_HOST: '127.0.0.1' }))).toEqual([expect.stringMatching(/^OPS_HOST: needs OPS_PORT/)]);
+    expect(problemsOf(() => loadSettings({ ...http, OPS_PORT: 'metrics' }))).toEqual([expect.stringMatching(/^OPS_PORT: must be a port number/)]);
+  });
+
   test('socket mode needs no signing secret, http mode no app token', () => {
     expect(loadSettings(socket).slack).not.toHaveProperty('signingSecret');
     expect(loadSettings(http).slack).not.toHaveProperty('appToken');

@@ -162,6 +162,8 @@ export function say(m: Message): string {
       return 'Your request is cancelled.';
     case 'form-expired':
       return 'That form is no longer valid; ask again with `/karpor-token <role> [duration]`.';
+    case 'clicking-too-fast':
+      return `That was a lot of clicks in a row, so I did nothing with this one. Wait ${m.waitSeconds} s, then click once.`;
     case 'role-mismatch':
       return `The hub's RBAC for \`${m.role}\` is not what this bot expects (${escapeMrkdwn(m.problem)}), so I issued nothing. Your Karpor administrators have been alerted. (ref ${m.ref})`;
     case 'failed':
