@@ -20,6 +20,8 @@ import { RbacMonitor } from './rbac-monitor';
 import { Schedule } from './schedule';
 import * as grantButtons from './slack/actions/grant-buttons';
 import * as requestButtons from './slack/actions/request-buttons';
+import * as appHome from './slack/events/app-home';
+import { HomeTabs } from './slack/events/home-tabs';
 import { SlackApprovalCards } from './slack/approval-cards';
 import * as karporToken from './slack/commands/karpor-token';
 import { SlackDirectory } from './slack/directory';
@@ -48,6 +50,8 @@ const DEFAULT_INTERVALS = {
   reminderMs: 15 * 60_000,
   serverConfigsMs: 5 * 60_000,
   drainMs: 20_000,
+  /** Home tabs are redrawn at most this often per person. */
+  homeDebounceMs: 1_000,
 };
 
 /**
@@ -77,6 +81,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   const audit = (event: AuditEvent) => {
     logAudit(event);
     metrics.audited(event);
+    homes.touched(event);
   };
   const logger = slackLogger(log);
   const transport = slackTransport();
@@ -129,6 +134,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     (err) => log.warn({ err }, 'user-group refresh failed'),
   );
   const dms = new DmChannels(client);
+  const homes = new HomeTabs({ client, policy, directory, hub, store, clock, debounceMs: intervals.homeDebounceMs, onError: (err, userId) => log.warn({ err, user: userId }, 'home tab not published') });
   const cards = new SlackApprovalCards(client, clock, policy.approvalsChannel, (userId) => dms.of(userId), (err, what) => log.warn({ err }, what));
   const notifier = new SlackNotifier(client, clock, dms, cards);
   const newRef = () => newId(randomBytes, 8);
@@ -157,7 +163,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     newId: () => newId(randomBytes),
     instance: `${process.pid}-${newRef()}`,
   });
-  const housekeeping = new Housekeeping({ hub, service, approvals, reminderMs: intervals.reminderMs, metrics, log });
+  const housekeeping = new Housekeeping({ hub, service, approvals, reminderMs: intervals.reminderMs, metrics, log, audit });
 
   const replyInDm = (userId: string) => dmReply((u, message) => notifier.postToDm(u, message), userId);
   const deps = { service, approvals, client, replyInDm };
@@ -165,6 +171,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   grantButtons.register(app, deps);
   requestButtons.register(app, deps);
   requestViews.register(app, deps);
+  appHome.register(app, { ...deps, homes, onError: (err, userId) => log.warn({ err, user: userId }, 'home tab not published') });
 
   const schedule = new Schedule();
   return {
@@ -186,6 +193,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
       stopping = true;
       schedule.stop();
       directory.stop();
+      homes.stop();
       const drained = await inFlight.drain(intervals.drainMs);
       if (!drained) log.warn({ pending: inFlight.size }, 'stopped with work still in flight');
       await ingress.stop();

@@ -6,6 +6,8 @@ export const ACTION = {
   approve: 'request_approve',
   deny: 'request_deny',
   cancel: 'request_cancel',
+  /** A role button on the Home tab: asks for the role as `/karpor-token <role>` would. */
+  homeRequest: 'home_request',
 } as const;
 
 export const VIEW = {
