@@ -23,6 +23,7 @@ import * as requestButtons from './slack/actions/request-buttons';
 import * as appHome from './slack/events/app-home';
 import { HomeTabs } from './slack/events/home-tabs';
 import { SlackApprovalCards } from './slack/approval-cards';
+import { SlackAuditChannel } from './slack/audit-channel';
 import * as karporToken from './slack/commands/karpor-token';
 import { SlackDirectory } from './slack/directory';
 import { DmChannels } from './slack/dm-channels';
@@ -82,6 +83,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     logAudit(event);
     metrics.audited(event);
     homes.touched(event);
+    auditChannel?.post(event);
   };
   const logger = slackLogger(log);
   const transport = slackTransport();
@@ -134,6 +136,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     (err) => log.warn({ err }, 'user-group refresh failed'),
   );
   const dms = new DmChannels(client);
+  const auditChannel = policy.auditChannel ? new SlackAuditChannel(client, policy.auditChannel, (err, event) => log.warn({ err, event }, 'audit line not posted')) : undefined;
   const homes = new HomeTabs({ client, policy, directory, hub, store, clock, debounceMs: intervals.homeDebounceMs, onError: (err, userId) => log.warn({ err, user: userId }, 'home tab not published') });
   const cards = new SlackApprovalCards(client, clock, policy.approvalsChannel, (userId) => dms.of(userId), (err, what) => log.warn({ err }, what));
   const notifier = new SlackNotifier(client, clock, dms, cards);

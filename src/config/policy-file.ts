@@ -61,6 +61,7 @@ const schema = z
       .default({ mode: 'shared', prefix: 'karpor' }),
     approvalsChannel: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a Slack channel ID (C…), not a name').optional(),
     revokers: z.object(audience).strict().default({ groups: [], users: [] }),
+    auditChannel: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a Slack channel ID (C…), not a name').optional(),
     roles: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'role aliases are short lowercase names'), role).refine((r) => Object.keys(r).length > 0, 'list at least one role'),
   })
   .strict();
@@ -83,7 +84,7 @@ export function policyFrom(doc: unknown): Policy {
         ? null
         : { groups: r.approval.groups, users: r.approval.users, count: r.approval.count, timeoutSeconds: r.approval.timeout, reasonRequired: r.approval.reasonRequired },
   }));
-  return { roles, identity: p.identity, revokers: p.revokers, ...(p.approvalsChannel && { approvalsChannel: p.approvalsChannel }) };
+  return { roles, identity: p.identity, revokers: p.revokers, ...(p.approvalsChannel && { approvalsChannel: p.approvalsChannel }), ...(p.auditChannel && { auditChannel: p.auditChannel }) };
 }
 
 export function loadPolicy(path: string): Policy {

@@ -34,6 +34,8 @@ export interface Policy {
   approvalsChannel?: string;
   /** Besides approvers, who may revoke other people's grants. */
   revokers: Audience;
+  /** Channel that gets a line per grant and request event (never a token). */
+  auditChannel?: string;
 }
 
 /** A person as the policy sees them: a Slack user ID and the user groups they are in. */
