@@ -4,6 +4,7 @@ import type { RetryOptions } from '@slack/web-api';
 import type { Settings } from './config/env';
 import { AccessService } from './domain/access-service';
 import { Approvals } from './domain/approvals';
+import { BreakGlassService } from './domain/break-glass-service';
 import { newId } from './domain/grant';
 import type { Policy } from './domain/policy';
 import { systemClock, type AuditEvent, type Clock } from './domain/ports';
@@ -18,6 +19,7 @@ import { auditTo, slackLogger, type Log } from './log';
 import { Metrics } from './metrics';
 import { RbacMonitor } from './rbac-monitor';
 import { Schedule } from './schedule';
+import * as breakGlassButtons from './slack/actions/break-glass-buttons';
 import * as grantButtons from './slack/actions/grant-buttons';
 import * as requestButtons from './slack/actions/request-buttons';
 import * as appHome from './slack/events/app-home';
@@ -139,9 +141,9 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   const auditChannel = policy.auditChannel ? new SlackAuditChannel(client, policy.auditChannel, (err, event) => log.warn({ err, event }, 'audit line not posted')) : undefined;
   const homes = new HomeTabs({ client, policy, directory, hub, store, clock, debounceMs: intervals.homeDebounceMs, onError: (err, userId) => log.warn({ err, user: userId }, 'home tab not published') });
   const cards = new SlackApprovalCards(client, clock, policy.approvalsChannel, (userId) => dms.of(userId), (err, what) => log.warn({ err }, what));
-  const notifier = new SlackNotifier(client, clock, dms, cards);
+  const notifier = new SlackNotifier(client, clock, dms, cards, policy.approvalsChannel);
   const newRef = () => newId(randomBytes, 8);
-  const service = new AccessService({
+  const service: AccessService = new AccessService({
     policy,
     directory,
     hub,
@@ -153,8 +155,10 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     log,
     hubAcceptsAnyToken: () => rbac.acceptsAnyToken(),
     pendingRequests: (userId) => store.list({ requester: userId, state: 'pending' }),
+    breakGlass: (person, ask, reply) => breakGlass.take(person, ask, reply),
     ...(settings.dashboardUrl && { dashboardUrl: settings.dashboardUrl }),
   });
+  const breakGlass: BreakGlassService = new BreakGlassService({ policy, hub, directory, notifier, clock, audit, service });
   const approvals = new Approvals({
     policy,
     directory,
@@ -166,7 +170,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     newId: () => newId(randomBytes),
     instance: `${process.pid}-${newRef()}`,
   });
-  const housekeeping = new Housekeeping({ hub, service, approvals, reminderMs: intervals.reminderMs, metrics, log, audit });
+  const housekeeping = new Housekeeping({ hub, service, approvals, reminderMs: intervals.reminderMs, metrics, log, audit, breakGlass });
 
   const replyInDm = (userId: string) => dmReply((u, message) => notifier.postToDm(u, message), userId);
   const deps = { service, approvals, client, replyInDm };
@@ -174,6 +178,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   grantButtons.register(app, deps);
   requestButtons.register(app, deps);
   requestViews.register(app, deps);
+  breakGlassButtons.register(app, { ...deps, breakGlass });
   appHome.register(app, { ...deps, homes, onError: (err, userId) => log.warn({ err, user: userId }, 'home tab not published') });
 
   const schedule = new Schedule();

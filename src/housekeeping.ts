@@ -20,6 +20,8 @@ export class Housekeeping {
       metrics: Pick<Metrics, 'liveGrants' | 'pendingRequests'>;
       log: Log;
       audit?: Audit;
+      /** Break-glass grants nobody confirmed in time. */
+      breakGlass?: { revokeUnconfirmed(): Promise<number> };
     },
   ) {}
 
@@ -30,6 +32,8 @@ export class Housekeeping {
       if (removed > 0) log.info({ removed }, 'expired grants removed');
       for (const g of expired) this.deps.audit?.({ event: 'grant.expired', grant: g.id, user: g.userId, role: g.role, expires: g.expiresAt.toISOString() });
       metrics.liveGrants(live);
+      const unconfirmed = (await this.deps.breakGlass?.revokeUnconfirmed()) ?? 0;
+      if (unconfirmed > 0) log.warn({ revoked: unconfirmed }, 'unconfirmed break-glass grants revoked');
       await service.remindExpiring(reminderMs);
       metrics.pendingRequests(await approvals.resume());
     } catch (err) {

@@ -1,3 +1,4 @@
+import type { BreakGlassPolicy } from './break-glass';
 import type { Refusal } from './messages';
 
 /** The minimum lifetime of a TokenRequest on Kubernetes. */
@@ -23,6 +24,8 @@ export interface RolePolicy {
   defaultSeconds: number;
   maxSeconds: number;
   approval: ApprovalPolicy | null;
+  /** Who may take the role at once, unapproved, for a short time (see break-glass.ts). */
+  breakGlass?: BreakGlassPolicy;
 }
 
 export type IdentityMode = 'shared' | 'per-user';

@@ -45,6 +45,10 @@ export class KarporHub implements Hub {
     return this.grantStore.revoke(grantId);
   }
 
+  confirmBreakGlass(grant: Grant, by: string): Promise<boolean> {
+    return this.grantStore.confirmBreakGlass(grant, by);
+  }
+
   markReminded(grant: Grant, at: Date): Promise<boolean> {
     return this.grantStore.markReminded(grant, at);
   }

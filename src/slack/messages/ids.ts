@@ -8,6 +8,7 @@ export const ACTION = {
   cancel: 'request_cancel',
   /** A role button on the Home tab: asks for the role as `/karpor-token <role>` would. */
   homeRequest: 'home_request',
+  confirmBreakGlass: 'break_glass_confirm',
 } as const;
 
 export const VIEW = {

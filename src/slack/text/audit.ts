@@ -20,6 +20,9 @@ const LINES: Record<string, (e: AuditEvent) => string> = {
   'request.approved': (e) => `:white_check_mark: request ${code(e.request)} of ${who(e.user)} for ${role(e)}${long(e)} approved by ${who(e.approver)}`,
   'request.denied': (e) => `:no_entry: request ${code(e.request)} of ${who(e.user)} for ${role(e)}${long(e)} denied by ${who(e.approver)}${why(e.denyReason, 'because')}`,
   'request.cancelled': (e) => `:leftwards_arrow_with_hook: request ${code(e.request)} of ${who(e.user)} for ${role(e)} cancelled by them`,
+  'grant.break-glass': (e) => `:rotating_light: ${who(e.user)} broke the glass: ${role(e)}${long(e)} without approval (grant ${code(e.grant)}), revoked at ${escapeMrkdwn(String(e.confirmBy ?? '?'))} unless confirmed${why(e.reason)}`,
+  'break-glass.confirmed': (e) => `:white_check_mark: break-glass grant ${code(e.grant)} of ${who(e.user)} (${role(e)}) confirmed by ${who(e.by)}`,
+  'break-glass.revoked-unconfirmed': (e) => `:lock: break-glass grant ${code(e.grant)} of ${who(e.user)} (${role(e)}) revoked: nobody confirmed it in time`,
   'request.expired': (e) => `:hourglass: request ${code(e.request)} of ${who(e.user)} for ${role(e)} expired without a decision`,
 };
 
