@@ -172,6 +172,11 @@ export class AccessService {
     return this.run(userId, { kind: 'request', role: grant.role }, reply);
   }
 
+  /** A role asked for by name (the Home tab's buttons), at its default duration, through the whole policy. */
+  requestRole(userId: string, role: string, reply: Reply): Promise<CommandOutcome> {
+    return this.run(userId, { kind: 'request', role }, reply);
+  }
+
   help(person: Person): Message {
     return { kind: 'help', mine: rolesFor(this.deps.policy, person), hubAcceptsAnyToken: this.deps.hubAcceptsAnyToken?.() ?? false };
   }

@@ -43,9 +43,8 @@ export function roleClick(deps: AppHomeDeps) {
     const userId = body.user.id;
     // The Home tab has no response URL: answers go to the person's DM.
     const reply = deps.replyInDm(userId);
-    const role = action.value ?? '';
-    if (!/^[a-z][a-z0-9-]{0,31}$/.test(role)) return;
-    const outcome = await deps.service.command(userId, role, reply);
+    // The value is only a name: never read as a command, and the policy decides on it.
+    const outcome = await deps.service.requestRole(userId, action.value ?? '', reply);
     await continueWithApproval(outcome, { userId, triggerId: body.trigger_id, reply, ...deps });
   };
 }
