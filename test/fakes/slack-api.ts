@@ -228,6 +228,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const posted = new Map<string, StoredMessage>(); // key: channel + ts; ephemeral messages are not stored, like on Slack
   const openViews = new Map<string, StoredView>();
   const homes = new Map<string, any>();
+  const homeViewIds = new Map<string, string>();
   const timers = new Set<NodeJS.Timeout>();
   const groupCreated = Math.floor(Date.now() / 1000) - 86400;
   let lastTsMicros = 0;
@@ -516,7 +517,17 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const userId = requireUser(args.user_id);
       if (typeof args.view !== 'object' || args.view === null || args.view.type !== 'home') throw new SlackError('invalid_arguments');
       if (!Array.isArray(args.view.blocks) || args.view.blocks.length > 100) throw new SlackError('invalid_blocks');
+      // One Home view per user, republished in place (as on Slack: the same view id).
+      const previous = homeViewIds.get(userId);
+      if (previous) openViews.delete(previous);
       const sv = storeView(args.view, undefined);
+      if (previous) {
+        openViews.delete(sv.id);
+        sv.id = previous;
+        sv.rootViewId = previous;
+        openViews.set(previous, sv);
+      }
+      homeViewIds.set(userId, sv.id);
       homes.set(userId, args.view);
       views.push({ method: 'views.publish', viewId: sv.id, userId, view: args.view, at: Date.now() });
       return { view: viewObject(sv) };
