@@ -51,7 +51,14 @@ test('opening the Home tab publishes it: no grants yet, and a button per role th
   expect(t.slack.callsTo('views.publish')).toHaveLength(0);
 });
 
-test('a token issued is on the Home without opening it; Revoke there ends it on the hub and the Home follows', async () => {
+/** Opens the person's Home tab and waits until it is drawn. */
+async function openHome(userId: string): Promise<void> {
+  await t.event(appHomeOpenedEvent(userId));
+  await homeWhere(userId, (j) => j.includes('Karpor tokens'));
+}
+
+test('a token issued is on the Home without opening it again; Revoke there ends it on the hub and the Home follows', async () => {
+  await openHome(PEOPLE.engineer);
   const seen = t.slack.messages.length;
   await t.command(PEOPLE.engineer, 'guest 1h');
   const token = await tokenFor(PEOPLE.engineer, seen);
@@ -79,6 +86,7 @@ test('a role button on the Home issues that role, as the command would', async (
 });
 
 test('an approver sees the requests waiting for them and approves from the Home; the requester\'s Home shows it pending with Cancel', async () => {
+  for (const who of [PEOPLE.approver, PEOPLE.approver2, PEOPLE.platformAdmin]) await openHome(who);
   await t.command(PEOPLE.platformAdmin, 'admin 1h -- incident 4711 &lt;b&gt;');
   const waiting = await homeWhere(PEOPLE.approver, (j) => j.includes('request_approve'));
   expect(waiting).toContain(`<@${PEOPLE.platformAdmin}>`);
@@ -97,4 +105,23 @@ test('an approver sees the requests waiting for them and approves from the Home;
   const done = await homeWhere(PEOPLE.approver, (j) => !j.includes(requestId));
   expect(done).toContain('No request waits for your approval.');
   await homeWhere(PEOPLE.platformAdmin, (j) => !j.includes('request_cancel') && j.includes('grant_show_again'));
+});
+
+test('Homes nobody opened are not redrawn: a token costs no Slack call for them', async () => {
+  const fresh = await startTestBot({ namespace: t.namespace, slack: t.slack, intervals: { homeDebounceMs: 50 } });
+  try {
+    // Someone allowed guest whose Home was never opened through this replica.
+    t.slack.reset();
+    await fresh.command(PEOPLE.engineer, 'guest 1h');
+    await tokenFor(PEOPLE.engineer, 0);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(t.slack.callsTo('views.publish')).toHaveLength(0);
+    // Once opened there, it is followed.
+    await fresh.event(appHomeOpenedEvent(PEOPLE.engineer));
+    await t.slack.waitFor(() => t.slack.callsTo('views.publish').length === 1, 15_000);
+    await fresh.command(PEOPLE.engineer, 'guest 1h');
+    await t.slack.waitFor(() => t.slack.callsTo('views.publish').length === 2, 15_000);
+  } finally {
+    await fresh.stop();
+  }
 });

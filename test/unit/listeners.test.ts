@@ -209,7 +209,7 @@ describe('modals', () => {
 describe('the Home tab', () => {
   const homeDeps = (w: World, slack: Slack, published: string[], errors: unknown[] = []) => ({
     ...depsOf(w, slack),
-    homes: { publish: async (userId: string) => void published.push(userId) },
+    homes: { open: async (userId: string) => void published.push(userId) },
     onError: (err: unknown) => void errors.push(err),
   });
 
@@ -225,7 +225,7 @@ describe('the Home tab', () => {
   test('a failed publish is reported, not thrown', async () => {
     const w = world();
     const errors: unknown[] = [];
-    const deps = { ...homeDeps(w, new Slack(), [], errors), homes: { publish: async () => Promise.reject(new Error('views.publish failed')) } };
+    const deps = { ...homeDeps(w, new Slack(), [], errors), homes: { open: async () => Promise.reject(new Error('views.publish failed')) } };
     await homeOpened(deps)({ event: { type: 'app_home_opened', user: U.eng, channel: 'D1', tab: 'home', event_ts: '1' } } as HomeOpenedArgs);
     expect(errors).toHaveLength(1);
   });

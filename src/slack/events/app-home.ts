@@ -9,7 +9,7 @@ import { ACTION } from '../messages/ids';
 import type { HomeTabs } from './home-tabs';
 
 export interface AppHomeDeps {
-  homes: Pick<HomeTabs, 'publish'>;
+  homes: Pick<HomeTabs, 'open'>;
   service: AccessService;
   approvals: Approvals;
   client: WebClient;
@@ -32,7 +32,7 @@ export function register(app: App, deps: AppHomeDeps): void {
 export function homeOpened(deps: AppHomeDeps) {
   return async ({ event }: HomeOpenedArgs): Promise<void> => {
     if (event.tab !== 'home') return;
-    await deps.homes.publish(event.user).catch((err) => deps.onError(err, event.user));
+    await deps.homes.open(event.user).catch((err) => deps.onError(err, event.user));
   };
 }
 

@@ -16,14 +16,30 @@ export interface HomeTabsDeps {
   onError: (err: unknown, userId: string) => void;
 }
 
+/** Homes opened within this time are kept current; others are drawn afresh when next opened. */
+const FOLLOW_MS = 24 * 3600_000;
+/** At most this many people followed at once (the longest unopened are dropped first). */
+const MAX_FOLLOWED = 10_000;
+
 /**
  * Every person's Home tab (views.publish), published when they open it and again, once per burst,
- * when a grant or request of theirs changes, or one waiting for their approval.
+ * when a grant or request of theirs changes, or one waiting for their approval. Only Homes opened
+ * lately are redrawn (nobody else would see it), so a token costs no extra Slack call for the
+ * many who never look; each replica follows the Homes opened through it.
  */
 export class HomeTabs {
   private readonly due = new Map<string, NodeJS.Timeout>();
+  private readonly opened = new Map<string, number>();
 
   constructor(private readonly deps: HomeTabsDeps) {}
+
+  /** The person opened their Home: drawn now, and followed from here on. */
+  async open(userId: string): Promise<void> {
+    this.opened.delete(userId);
+    this.opened.set(userId, this.deps.clock.now().getTime());
+    if (this.opened.size > MAX_FOLLOWED) this.opened.delete(this.opened.keys().next().value!);
+    await this.publish(userId);
+  }
 
   async publish(userId: string): Promise<void> {
     const { client, policy, directory, hub, store, clock } = this.deps;
@@ -33,7 +49,9 @@ export class HomeTabs {
 
   /** The person's Home is redrawn shortly (never in the way of the answer being sent now). */
   changed(userId: string): void {
-    if (this.due.has(userId)) return;
+    const openedAt = this.opened.get(userId);
+    if (openedAt === undefined || this.due.has(userId)) return;
+    if (this.deps.clock.now().getTime() - openedAt > FOLLOW_MS) return void this.opened.delete(userId);
     const timer = setTimeout(() => {
       this.due.delete(userId);
       this.publish(userId).catch((err) => this.deps.onError(err, userId));
@@ -47,7 +65,7 @@ export class HomeTabs {
     const { userId, approversOf } = homesTouched(event);
     if (userId) this.changed(userId);
     const approval = approversOf ? roleByAlias(this.deps.policy, approversOf)?.approval : undefined;
-    if (!approval) return;
+    if (!approval || this.opened.size === 0) return;
     this.deps.directory.members(approval).then(
       (members) => members.forEach((m) => this.changed(m)),
       (err) => this.deps.onError(err, `approvers of ${approversOf}`),
