@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type * as k8s from '@kubernetes/client-node';
 import { App } from '@slack/bolt';
 import type { RetryOptions } from '@slack/web-api';
 import type { Settings } from './config/env';
@@ -10,6 +11,7 @@ import type { Policy } from './domain/policy';
 import { systemClock, type AuditEvent, type Clock } from './domain/ports';
 import { healthRoutes, type Readiness } from './health';
 import { Housekeeping } from './housekeeping';
+import { HubCredential } from './hub-credential';
 import { HubClient } from './hub/client';
 import { KarporHub } from './hub/karpor-hub';
 import { HubRequestStore } from './hub/requests';
@@ -44,6 +46,8 @@ export interface ComposeOptions {
   slackRetries?: RetryOptions;
   /** Background work: membership refresh, expiry of grants and requests, reminders. */
   intervals?: Partial<typeof DEFAULT_INTERVALS>;
+  /** The host cluster, where a renewed hub credential is stored (in-cluster by default). */
+  hostCluster?: () => k8s.KubeConfig;
 }
 
 const DEFAULT_INTERVALS = {
@@ -52,6 +56,7 @@ const DEFAULT_INTERVALS = {
   housekeepingMs: 60_000,
   reminderMs: 15 * 60_000,
   serverConfigsMs: 5 * 60_000,
+  credentialMs: 5 * 60_000,
   drainMs: 20_000,
   /** Home tabs are redrawn at most this often per person. */
   homeDebounceMs: 1_000,
@@ -72,6 +77,7 @@ export interface KarporTokenBot {
   stop(): Promise<void>;
   housekeeping: Housekeeping;
   rbac: RbacMonitor;
+  credential: HubCredential;
   ready(): Promise<Readiness>;
 }
 
@@ -90,8 +96,15 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   const logger = slackLogger(log);
   const transport = slackTransport();
 
-  const conn = new HubClient(settings.hub.source, settings.hub.timeoutMs, (op, s, o) => metrics.hubCall(op, s, o));
-  const hub = new KarporHub(conn, settings.hub.namespace, policy.identity, clock, (detail) => log.error({ alert: true, ...detail }, 'hub binding conflict'));
+  const credential = new HubCredential({ hub: settings.hub, client: (): HubClient => conn, clock, metrics, log, ...(opts.hostCluster && { hostCluster: opts.hostCluster }) });
+  const conn = new HubClient(credential.source, settings.hub.timeoutMs, (op, s, o) => metrics.hubCall(op, s, o));
+  const hub = new KarporHub(
+    conn,
+    policy,
+    clock,
+    (detail) => log.error({ alert: true, ...detail }, 'hub binding conflict'),
+    (err, what) => log.warn({ err, what }, 'hub watch interrupted'),
+  );
   const store = new HubRequestStore(conn, settings.hub.namespace);
   const rbac = new RbacMonitor(conn, log, metrics);
 
@@ -185,16 +198,21 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   return {
     housekeeping,
     rbac,
+    credential,
     ready,
     async start() {
       await app.init();
+      hub.start();
       await directory.start();
       const port = await ingress.start().catch((err: unknown) => {
         directory.stop();
+        hub.stop();
         throw err;
       });
       schedule.every(intervals.housekeepingMs, () => housekeeping.run());
       schedule.every(intervals.serverConfigsMs, () => rbac.check());
+      schedule.every(intervals.credentialMs, () => credential.run());
+      credential.alertIfSuperuser();
       return port;
     },
     async stop() {
@@ -203,6 +221,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
       directory.stop();
       homes.stop();
       const drained = await inFlight.drain(intervals.drainMs);
+      hub.stop();
       if (!drained) log.warn({ pending: inFlight.size }, 'stopped with work still in flight');
       await ingress.stop();
     },

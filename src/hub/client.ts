@@ -8,7 +8,9 @@ export type HubSource =
   | { kind: 'kubeconfig'; path: string; context?: string }
   | { kind: 'in-cluster' }
   /** Karpor's `karpor-kubeconfig` ConfigMap on the host cluster, read with the pod's own identity. */
-  | { kind: 'configmap'; namespace: string; name: string; key: string; server?: string };
+  | { kind: 'configmap'; namespace: string; name: string; key: string; server?: string }
+  /** Loaded by the caller each time (the bot's own, self-renewing credential). */
+  | { kind: 'provided'; load: () => Promise<k8s.KubeConfig> };
 
 /**
  * Everything the bot asks of the hub goes through here: one verb per kind of answer it expects,
@@ -17,11 +19,11 @@ export type HubSource =
  * CA and keys, and a mounted Secret may be rotated. `op` names the call in logs and metrics.
  */
 export class HubClient {
-  private current?: Promise<HubHttp>;
+  private current?: Promise<{ http: HubHttp; kubeConfig: k8s.KubeConfig }>;
 
   constructor(
     private readonly source: HubSource,
-    private readonly timeoutMs: number,
+    readonly timeoutMs: number,
     /** Told of every call: its operation, how long it took and how it ended. */
     private readonly observe: (op: string, seconds: number, outcome: string) => void = () => undefined,
   ) {}
@@ -58,12 +60,17 @@ export class HubClient {
     return (await this.send(op, (http) => http.delete(path), 404)) !== undefined;
   }
 
+  /** The same credentials, for client-node's own clients (watches). */
+  async kubeConfig(): Promise<k8s.KubeConfig> {
+    return (await this.loaded()).kubeConfig;
+  }
+
   /** Drops the credentials; the next call reads them again. */
   reload(): void {
     const stale = this.current;
     this.current = undefined;
     // The old connections close once the calls still on them have ended or timed out.
-    void stale?.then((http) => setTimeout(() => http.close(), this.timeoutMs).unref(), () => undefined);
+    void stale?.then(({ http }) => setTimeout(() => http.close(), this.timeoutMs).unref(), () => undefined);
   }
 
   /** One call, again with fresh credentials after a 401; the hub's answer `absent` is undefined. */
@@ -84,7 +91,7 @@ export class HubClient {
     }
   }
 
-  private http(): Promise<HubHttp> {
+  private loaded(): Promise<{ http: HubHttp; kubeConfig: k8s.KubeConfig }> {
     this.current ??= this.load().catch((err) => {
       this.current = undefined;
       throw err;
@@ -93,7 +100,7 @@ export class HubClient {
   }
 
   private async timed<T>(op: string, fn: (http: HubHttp) => Promise<T>): Promise<T> {
-    const http = await this.http();
+    const { http } = await this.loaded();
     const started = process.hrtime.bigint();
     let outcome = 'ok';
     try {
@@ -106,11 +113,11 @@ export class HubClient {
     }
   }
 
-  private async load(): Promise<HubHttp> {
+  private async load(): Promise<{ http: HubHttp; kubeConfig: k8s.KubeConfig }> {
     const kubeConfig = await loadKubeConfig(this.source, this.timeoutMs);
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new HubError('unavailable', 'hub kubeconfig has no current cluster', 'The bot is not configured to reach the Karpor hub.');
-    return new HubHttp(kubeConfig, cluster.server, this.timeoutMs);
+    return { http: new HubHttp(kubeConfig, cluster.server, this.timeoutMs), kubeConfig };
   }
 }
 
@@ -124,6 +131,8 @@ async function loadKubeConfig(source: HubSource, timeoutMs: number): Promise<k8s
     case 'in-cluster':
       kc.loadFromCluster();
       return kc;
+    case 'provided':
+      return source.load();
     case 'configmap': {
       const host = new k8s.KubeConfig();
       host.loadFromCluster();

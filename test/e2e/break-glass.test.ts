@@ -1,9 +1,8 @@
 // Break-glass on the real hub: the role at once with a reason, cards with Confirm to the approvals
 // channel and every approver, revoked by housekeeping (any replica: the deadline is on the grant
 // Secret) unless an approver other than the owner confirms it in time.
-import * as k8s from '@kubernetes/client-node';
-import { adminKubeConfig, hubRequest, uniqueName } from '../support/hub';
-import { answerAt, buttonValue, click, movableClock, PEOPLE, startTestBot, testPolicy, tokenIn, type TestBot } from '../support/bot';
+import { hubRequest, uniqueName } from '../support/hub';
+import { answerAt, buttonValue, click, grantSecrets, movableClock, PEOPLE, startTestBot, testPolicy, tokenIn, type TestBot } from '../support/bot';
 
 const APPROVALS = 'C0APPROVALS';
 const prefix = uniqueName('bg').slice(0, 12);
@@ -58,7 +57,8 @@ async function breakGlass(userId: string, text: string, bot = t) {
   return { answer, token, grantId: buttonValue(card, 'break_glass_confirm')!, card, seen };
 }
 
-const grantSecret = (namespace: string, id: string) => adminKubeConfig().makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ namespace, name: `karpor-grant-${id}` });
+/** The grant's Secret, wherever its role namespace is; undefined once it is gone. */
+const grantSecret = async (id: string) => (await grantSecrets(t.namespace)).find((s) => s.metadata?.name === `karpor-grant-${id}`);
 
 test('refused without a reason, beyond its short maximum, for a role without it, and for people not named', async () => {
   const ask = async (userId: string, text: string) => answerAt(t, (await t.command(userId, text)).responseUrl.split('/').pop()!);
@@ -77,8 +77,8 @@ test('issued at once for its short maximum: the token works, every approver and 
   for (const approver of [PEOPLE.approver, PEOPLE.approver2]) {
     expect(t.slack.messages.slice(seen).some((m) => m.channel === `D${approver}` && buttonValue(m, 'break_glass_confirm') === grantId)).toBe(true);
   }
-  const secret = await grantSecret(t.namespace, grantId);
-  const a = secret.metadata!.annotations!;
+  const secret = await grantSecret(grantId);
+  const a = secret!.metadata!.annotations!;
   expect(new Date(a['karpor.io/expires-at']!).getTime() - new Date(a['karpor.io/granted-at']!).getTime()).toBe(30 * MIN);
   expect(new Date(a['karpor.io/break-glass-confirm-by']!).getTime() - new Date(a['karpor.io/granted-at']!).getTime()).toBeGreaterThan(14 * MIN);
   expect(audited('grant.break-glass').map((e) => e.grant)).toContain(grantId);
@@ -95,14 +95,14 @@ test('confirmed by an approver (not its owner), it outlives the confirmation win
     const redrawn = await t.slack.waitFor(() => t.slack.responses.find((r) => r.id === 'confirm-card' && r.body.replace_original), 15_000);
     expect(JSON.stringify(redrawn.body.blocks)).not.toContain('break_glass_confirm');
     expect(await click(b, PEOPLE.approver2, 'break_glass_confirm', grantId)).toMatch(/<@U0APPROVER> confirmed it already/);
-    expect((await grantSecret(t.namespace, grantId)).metadata!.annotations!['karpor.io/break-glass-confirmed-by']).toBe(PEOPLE.approver);
+    expect((await grantSecret(grantId))?.metadata?.annotations?.['karpor.io/break-glass-confirmed-by']).toBe(PEOPLE.approver);
     expect(audited('break-glass.confirmed', b)).toEqual([expect.objectContaining({ grant: grantId, by: PEOPLE.approver, user: PEOPLE.engineer })]);
     await t.slack.waitFor(() => t.slack.messages.find((m) => m.channel === `D${PEOPLE.engineer}` && /<@U0APPROVER> confirmed your break-glass/.test(m.text ?? '')), 15_000);
 
     b.clock.advance(16 * MIN);
     await b.bot.housekeeping.run();
     expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(200);
-    expect((await grantSecret(t.namespace, grantId)).metadata?.name).toBe(`karpor-grant-${grantId}`);
+    expect((await grantSecret(grantId))?.metadata?.name).toBe(`karpor-grant-${grantId}`);
     expect(audited('break-glass.revoked-unconfirmed', b).map((e) => e.grant)).not.toContain(grantId);
   } finally {
     await b.stop();
@@ -118,7 +118,7 @@ test('unconfirmed past its deadline, another replica\'s housekeeping revokes it:
   const replica = await replicaWithClock(first.clock);
   try {
     await replica.bot.housekeeping.run();
-    expect((await grantSecret(t.namespace, grantId)).metadata?.name).toBe(`karpor-grant-${grantId}`);
+    expect((await grantSecret(grantId))?.metadata?.name).toBe(`karpor-grant-${grantId}`);
     first.clock.advance(2 * MIN);
     await replica.bot.housekeeping.run();
     expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(401);
