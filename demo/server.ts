@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import type { FakeSlack } from '../test/fakes/slack-api';
-import { blockActionPayload, fakeTriggerId, interactionBody, postSigned, slashCommandBody, viewSubmissionPayload } from '../test/support/slack-requests';
+import { appHomeOpenedEvent, blockActionPayload, eventCallbackBody, fakeTriggerId, interactionBody, postSigned, slashCommandBody, viewSubmissionPayload } from '../test/support/slack-requests';
 import { APPROVALS_CHANNEL, GROUPS, PEOPLE, type Person } from './directory';
 import { loginWithToken } from './karpor-login';
 import { dmChannel, personById, tokenOf, type Workspace } from './workspace';
@@ -133,9 +133,9 @@ export async function startPageServer(opts: PageServerOptions): Promise<PageServ
   };
 
   /** Sends a signed request to the bot; a failure or a late answer becomes a note for the person. */
-  const toBot = async (userId: string, channel: string, what: string, rawBody: string) => {
+  const toBot = async (userId: string, channel: string, what: string, rawBody: string, headers?: Record<string, string>) => {
     try {
-      const res = await postSigned(opts.botEventsUrl(), opts.signingSecret, rawBody, { timeoutMs: 15_000 });
+      const res = await postSigned(opts.botEventsUrl(), opts.signingSecret, rawBody, { timeoutMs: 15_000, ...(headers && { headers }) });
       if (res.status !== 200) {
         workspace.addLocal({ channel, kind: 'notice', visibleTo: userId, via: 'page', text: `${what} failed: the bot answered HTTP ${res.status}.` });
       } else if (res.ms > ACK_DEADLINE_MS) {
@@ -228,6 +228,32 @@ export async function startPageServer(opts: PageServerOptions): Promise<PageServ
         triggerId: newTrigger(person.id),
       });
       const sent = await toBot(person.id, item.channel, `"${button.text}"`, interactionBody(payload));
+      sendJson(res, 200, { ok: sent?.status === 200 });
+    },
+
+    // The Home tab: opening it is an Events API event; its buttons are clicks without a message.
+    'POST /ui/home-opened': async (req, res) => {
+      const person = personOf(await readJson(req));
+      const sent = await toBot(person.id, dmChannel(person.id), 'Opening the Home tab', eventCallbackBody(appHomeOpenedEvent(person.id)), { 'content-type': 'application/json' });
+      sendJson(res, 200, { ok: sent?.status === 200 });
+    },
+
+    'POST /ui/home-action': async (req, res) => {
+      const body = await readJson(req);
+      const person = personOf(body);
+      const button = findButton(workspace.homeOf(person.id), String(body.actionId ?? ''), body.value === undefined ? undefined : String(body.value));
+      if (!button) throw new BadRequest('no such button on the Home tab', 404);
+      const payload = blockActionPayload({
+        userId: person.id,
+        userName: person.handle,
+        actionId: button.action_id,
+        value: button.value ?? '',
+        ...(button.blockId && { blockId: button.blockId }),
+        buttonText: button.text,
+        ephemeral: true,
+        triggerId: newTrigger(person.id),
+      });
+      const sent = await toBot(person.id, dmChannel(person.id), `"${button.text}"`, interactionBody(payload));
       sendJson(res, 200, { ok: sent?.status === 200 });
     },
 

@@ -38,6 +38,8 @@ export interface PersonState {
   user: string;
   channels: ChannelView[];
   modal: { id: string; title?: unknown; submit?: unknown; close?: unknown; blocks: unknown[] } | null;
+  /** The app's Home tab as last published for this person (views.publish). */
+  home: { blocks: unknown[] } | null;
 }
 
 interface ResponseTarget {
@@ -63,6 +65,7 @@ export class Workspace {
   private readonly responseTargets = new Map<string, ResponseTarget>();
   private readonly triggers = new Map<string, string>();
   private readonly modals = new Map<string, OpenView[]>();
+  private readonly homes = new Map<string, { blocks: unknown[] }>();
   private seen = { messages: 0, responses: 0, views: 0 };
   private counter = 0;
   private localTs = 0;
@@ -150,7 +153,9 @@ export class Workspace {
     }
     for (; this.seen.views < views.length; this.seen.views++) {
       const v = views[this.seen.views]!;
-      if (v.method === 'views.update') {
+      if (v.method === 'views.publish') {
+        if (v.userId) this.homes.set(v.userId, { blocks: v.view?.blocks ?? [] });
+      } else if (v.method === 'views.update') {
         for (const stack of this.modals.values()) for (const open of stack) if (open.id === v.viewId) open.view = v.view;
       } else {
         const userId = v.triggerId ? this.triggers.get(v.triggerId) : undefined;
@@ -184,7 +189,14 @@ export class Workspace {
       channels: [channel(dmChannel(userId), 'Karpor tokens', 'dm'), channel(APPROVALS_CHANNEL.id, APPROVALS_CHANNEL.name, 'channel')],
       // private_metadata stays on the server, as it would in Slack.
       modal: top ? { id: top.id, title: top.view.title, submit: top.view.submit, close: top.view.close, blocks: top.view.blocks ?? [] } : null,
+      home: this.homes.get(userId) ?? null,
     };
+  }
+
+  /** The Home tab's blocks for a person, to find the button they clicked. */
+  homeOf(userId: string): unknown[] | undefined {
+    this.sync();
+    return this.homes.get(userId)?.blocks;
   }
 
   private applyResponse(target: ResponseTarget, body: Record<string, any>, at: number): void {

@@ -6,6 +6,7 @@ import type { Settings } from './config/env';
 import { AccessService } from './domain/access-service';
 import { Approvals } from './domain/approvals';
 import type { Membership } from './domain/entitlement';
+import { BreakGlassService } from './domain/break-glass-service';
 import { newId } from './domain/grant';
 import { groupHandles, type Policy } from './domain/policy';
 import { systemClock, type AuditEvent, type Clock } from './domain/ports';
@@ -21,9 +22,13 @@ import { auditTo, slackLogger, type Log } from './log';
 import { Metrics } from './metrics';
 import { RbacMonitor } from './rbac-monitor';
 import { Schedule } from './schedule';
+import * as breakGlassButtons from './slack/actions/break-glass-buttons';
 import * as grantButtons from './slack/actions/grant-buttons';
 import * as requestButtons from './slack/actions/request-buttons';
+import * as appHome from './slack/events/app-home';
+import { HomeTabs } from './slack/events/home-tabs';
 import { SlackApprovalCards } from './slack/approval-cards';
+import { SlackAuditChannel } from './slack/audit-channel';
 import * as karporToken from './slack/commands/karpor-token';
 import { SlackDirectory } from './slack/directory';
 import { DmChannels } from './slack/dm-channels';
@@ -55,6 +60,8 @@ const DEFAULT_INTERVALS = {
   serverConfigsMs: 5 * 60_000,
   credentialMs: 5 * 60_000,
   drainMs: 20_000,
+  /** Home tabs are redrawn at most this often per person. */
+  homeDebounceMs: 1_000,
 };
 
 /**
@@ -87,6 +94,8 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   const audit = (event: AuditEvent) => {
     logAudit(event);
     metrics.audited(event);
+    homes.touched(event);
+    auditChannel?.post(event);
   };
   const logger = slackLogger(log);
   const transport = slackTransport();
@@ -148,10 +157,12 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   );
   metrics.watchSlack({ connected: () => started && ingress.connected, membershipFresh: () => directory.ready });
   const dms = new DmChannels(client);
+  const auditChannel = policy.auditChannel ? new SlackAuditChannel(client, policy.auditChannel, (err, event) => log.warn({ err, event }, 'audit line not posted')) : undefined;
+  const homes = new HomeTabs({ client, policy, directory, hub, store, clock, debounceMs: intervals.homeDebounceMs, onError: (err, userId) => log.warn({ err, user: userId }, 'home tab not published') });
   const cards = new SlackApprovalCards(client, clock, policy.approvalsChannel, (userId) => dms.of(userId), (err, what) => log.warn({ err }, what));
-  const notifier = new SlackNotifier(client, clock, dms, cards);
+  const notifier = new SlackNotifier(client, clock, dms, cards, policy.approvalsChannel);
   const newRef = () => newId(randomBytes, 8);
-  const service = new AccessService({
+  const service: AccessService = new AccessService({
     policy,
     directory,
     hub,
@@ -164,8 +175,10 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     hubAcceptsAnyToken: () => rbac.acceptsAnyToken(),
     pendingRequests: (userId) => store.list({ requester: userId, state: 'pending' }),
     withdrawRequests: (userId, by): Promise<number> => approvals.withdraw(userId, by),
+    breakGlass: (person, ask, reply) => breakGlass.take(person, ask, reply),
     ...(settings.dashboardUrl && { dashboardUrl: settings.dashboardUrl }),
   });
+  const breakGlass: BreakGlassService = new BreakGlassService({ policy, hub, directory, notifier, clock, audit, service });
   const approvals = new Approvals({
     policy,
     directory,
@@ -185,7 +198,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
       () => void (settled = after),
       (err: unknown) => log.warn({ err }, 'ending grants of lost roles failed'),
     );
-  const housekeeping = new Housekeeping({ hub, service, approvals, reminderMs: intervals.reminderMs, metrics, log });
+  const housekeeping = new Housekeeping({ hub, service, approvals, reminderMs: intervals.reminderMs, metrics, log, audit, breakGlass });
 
   const replyInDm = (userId: string) => dmReply((u, message) => notifier.postToDm(u, message), userId);
   const deps = { service, approvals, client, replyInDm };
@@ -193,6 +206,8 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   grantButtons.register(app, deps);
   requestButtons.register(app, deps);
   requestViews.register(app, deps);
+  breakGlassButtons.register(app, { ...deps, breakGlass });
+  appHome.register(app, { ...deps, homes, onError: (err, userId) => log.warn({ err, user: userId }, 'home tab not published') });
 
   const schedule = new Schedule();
   return {
@@ -231,6 +246,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
       stopping = true;
       schedule.stop();
       directory.stop();
+      homes.stop();
       const drained = await inFlight.drain(intervals.drainMs);
       hub.stop();
       if (!drained) log.warn({ pending: inFlight.size }, 'stopped with work still in flight');

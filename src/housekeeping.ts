@@ -1,5 +1,6 @@
 import type { AccessService } from './domain/access-service';
 import type { Approvals } from './domain/approvals';
+import type { Audit } from './domain/ports';
 import type { KarporHub } from './hub/karpor-hub';
 import type { Log } from './log';
 import type { Metrics } from './metrics';
@@ -18,15 +19,21 @@ export class Housekeeping {
       reminderMs: number;
       metrics: Pick<Metrics, 'liveGrants' | 'pendingRequests'>;
       log: Log;
+      audit?: Audit;
+      /** Break-glass grants nobody confirmed in time. */
+      breakGlass?: { revokeUnconfirmed(): Promise<number> };
     },
   ) {}
 
   async run(): Promise<void> {
     const { hub, service, approvals, reminderMs, metrics, log } = this.deps;
     try {
-      const { removed, live } = await hub.deleteExpired();
+      const { removed, live, expired } = await hub.deleteExpired();
       if (removed > 0) log.info({ removed }, 'expired grants removed');
+      for (const g of expired) this.deps.audit?.({ event: 'grant.expired', grant: g.id, user: g.userId, role: g.role, expires: g.expiresAt.toISOString() });
       metrics.liveGrants(live);
+      const unconfirmed = (await this.deps.breakGlass?.revokeUnconfirmed()) ?? 0;
+      if (unconfirmed > 0) log.warn({ revoked: unconfirmed }, 'unconfirmed break-glass grants revoked');
       await service.remindExpiring(reminderMs);
       metrics.pendingRequests(await approvals.resume());
     } catch (err) {

@@ -56,7 +56,7 @@ export class Metrics {
   }
 
   audited(event: AuditEvent): void {
-    if (event.event === 'grant.issued') this.tokens.inc({ role: String(event.role) });
+    if (event.event === 'grant.issued' || event.event === 'grant.break-glass') this.tokens.inc({ role: String(event.role) });
     const outcome = APPROVAL_EVENTS[event.event];
     if (outcome) this.approvals.inc({ outcome });
   }

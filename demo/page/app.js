@@ -29,7 +29,13 @@ const EMOJI = {
   x: '❌',
   no_entry: '⛔',
   tada: '🎉',
+  eyes: '👀',
+  rotating_light: '🚨',
+  inbox_tray: '📥',
 };
+
+/** The app's Home tab, beside the channels. */
+const HOME = 'home';
 
 // ---------- small DOM helpers ----------
 
@@ -389,6 +395,22 @@ function messageEl(item) {
   );
 }
 
+function renderHome() {
+  const state = ui.states[ui.me];
+  const timeline = document.getElementById('timeline');
+  timeline.dataset.channel = HOME;
+  const onButton = (el) => api('POST', '/ui/home-action', { user: ui.me, actionId: el.action_id, value: el.value }).finally(refresh);
+  fill(timeline,
+    state && state.home
+      ? h('div', { class: 'home', 'data-testid': 'home' }, renderBlocks(state.home.blocks, onButton))
+      : h('div', { class: 'empty' }, 'Opening the Home tab…'),
+  );
+  fill(document.getElementById('channel-header'),
+    h('div', { class: 'channel-title', 'data-testid': 'channel-title' }, '🏠 Home'),
+    h('div', { class: 'channel-sub' }, `The Karpor tokens app's Home tab, as the bot publishes it for ${person(ui.me).name.split(' ')[0]} (views.publish).`),
+  );
+}
+
 function currentChannel() {
   const state = ui.states[ui.me];
   if (!state) return null;
@@ -408,6 +430,7 @@ function unread(userId, channel) {
 }
 
 function renderTimeline() {
+  if (ui.channelOf[ui.me] === HOME) return renderHome();
   const channel = currentChannel();
   const timeline = document.getElementById('timeline');
   if (!channel) return;
@@ -475,8 +498,24 @@ function renderSidebar() {
   const state = ui.states[ui.me];
   const channels = document.getElementById('channels');
   if (state) {
-    const current = currentChannel();
+    const onHome = ui.channelOf[ui.me] === HOME;
+    const current = onHome ? { id: HOME } : currentChannel();
+    const homeButton = h(
+      'button',
+      {
+        class: `channel${onHome ? ' active' : ''}`,
+        type: 'button',
+        'data-testid': 'channel-home',
+        onclick: () => {
+          ui.channelOf[ui.me] = HOME;
+          render();
+          api('POST', '/ui/home-opened', { user: ui.me }).finally(refresh);
+        },
+      },
+      '🏠 Home',
+    );
     fill(channels,
+      homeButton,
       state.channels.map((c) => {
         const n = c.id === current.id ? 0 : unread(ui.me, c);
         return h(

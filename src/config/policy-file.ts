@@ -31,6 +31,17 @@ const approval = z
   .strict()
   .refine((a) => a.groups.length + a.users.length > 0, 'needs at least one approver group or user');
 
+const breakGlass = z
+  .object({
+    ...audience,
+    maxDuration: duration.default(1800),
+    confirmWithin: duration.default(900),
+  })
+  .strict()
+  .refine((b) => b.groups.length + b.users.length > 0, 'needs at least one group or user who may break the glass')
+  .refine((b) => b.confirmWithin < b.maxDuration, { message: 'confirmWithin must be shorter than maxDuration', path: ['confirmWithin'] })
+  .refine((b) => b.maxDuration >= MIN_SECONDS, { message: 'must be at least 10m (the shortest token the hub issues)', path: ['maxDuration'] });
+
 const role = z
   .object({
     clusterRole: z.string().regex(/^[a-z0-9:.-]{1,253}$/, 'must be a ClusterRole name'),
@@ -38,6 +49,7 @@ const role = z
     defaultDuration: duration.default(3600),
     maxDuration: duration.default(8 * 3600),
     approval: z.union([z.literal('none'), approval], { error: 'must be `none` or approver settings (groups, users, count, timeout, reasonRequired)' }).optional(),
+    breakGlass: breakGlass.optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -68,9 +80,18 @@ const schema = z
       })
       .strict()
       .optional(),
+    auditChannel: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a Slack channel ID (C…), not a name').optional(),
     roles: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'role aliases are short lowercase names'), role).refine((r) => Object.keys(r).length > 0, 'list at least one role'),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    const revokers = p.revokers.groups.length + p.revokers.users.length > 0;
+    for (const [alias, r] of Object.entries(p.roles)) {
+      if (r.breakGlass && (r.approval === undefined || r.approval === 'none') && !revokers) {
+        ctx.addIssue({ code: 'custom', path: ['roles', alias, 'breakGlass'], message: 'nobody could confirm it: give the role approvers, or list revokers' });
+      }
+    }
+  });
 
 export type PolicyInput = z.input<typeof schema>;
 
@@ -89,12 +110,14 @@ export function policyFrom(doc: unknown): Policy {
       r.approval === undefined || r.approval === 'none'
         ? null
         : { groups: r.approval.groups, users: r.approval.users, count: r.approval.count, timeoutSeconds: r.approval.timeout, reasonRequired: r.approval.reasonRequired },
+    ...(r.breakGlass && { breakGlass: { groups: r.breakGlass.groups, users: r.breakGlass.users, maxSeconds: r.breakGlass.maxDuration, confirmWithinSeconds: r.breakGlass.confirmWithin } }),
   }));
   return {
     roles,
     identity: p.identity,
     revokers: p.revokers,
     ...(p.approvalsChannel && { approvalsChannel: p.approvalsChannel }),
+    ...(p.auditChannel && { auditChannel: p.auditChannel }),
     ...(p.requests && { requests: { maxOpenPerPerson: p.requests.maxOpenPerPerson, keepFinishedSeconds: p.requests.keepFinished } }),
   };
 }

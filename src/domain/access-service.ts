@@ -25,6 +25,8 @@ export interface AccessServiceDeps {
   /** The person's access requests still waiting for a decision, for `status`. */
   pendingRequests?: (userId: string) => Promise<AccessRequest[]>;
   log: { error(obj: object, msg: string): void };
+  /** `--break-glass` (see break-glass-service.ts). */
+  breakGlass?: (person: Person, ask: { role: string; seconds?: number; reason?: string }, reply: Reply) => Promise<CommandOutcome>;
 }
 
 /** How a fully answered command ended (for metrics). */
@@ -77,6 +79,11 @@ export class AccessService {
           await reply(await this.revoke(person, command.target));
           return done('revoke');
         case 'request': {
+          if (command.breakGlass) {
+            if (this.deps.breakGlass) return this.deps.breakGlass(person, command, reply);
+            await reply({ kind: 'no-break-glass', role: command.role });
+            return done('refused');
+          }
           const decision = decide(this.deps.policy, person, command);
           if (decision.kind === 'refused') {
             this.deps.audit({ event: 'request.refused', user: userId, role: command.role, why: decision.reason.kind });
@@ -97,7 +104,7 @@ export class AccessService {
   }
 
   /** Issues a token for a decided grant and delivers it; revokes it again if delivery fails. */
-  async issue(person: Person, role: RolePolicy, seconds: number, meta: { approvedBy?: string[]; reason?: string; requestId?: string }): Promise<Grant> {
+  async issue(person: Person, role: RolePolicy, seconds: number, meta: { approvedBy?: string[]; reason?: string; requestId?: string; breakGlass?: { confirmBy: Date } }): Promise<Grant> {
     const { hub, notifier, clock, audit } = this.deps;
     // No token is made for someone it cannot be given to.
     await notifier.reachable(person.userId);
@@ -126,7 +133,7 @@ export class AccessService {
       audit({ event: 'grant.undelivered', grant: grant.id, user: person.userId, role: role.alias });
       throw err;
     }
-    audit({ event: 'grant.issued', grant: grant.id, user: person.userId, role: role.alias, seconds, expires: grant.expiresAt.toISOString(), serviceAccount: grant.serviceAccount, approvedBy: meta.approvedBy?.join(','), request: meta.requestId, reason: meta.reason });
+    audit({ event: meta.breakGlass ? 'grant.break-glass' : 'grant.issued', confirmBy: meta.breakGlass?.confirmBy.toISOString(), grant: grant.id, user: person.userId, role: role.alias, seconds, expires: grant.expiresAt.toISOString(), serviceAccount: grant.serviceAccount, approvedBy: meta.approvedBy?.join(','), request: meta.requestId, reason: meta.reason });
     return grant;
   }
 
@@ -187,6 +194,11 @@ export class AccessService {
       return done('refused');
     }
     return this.run(userId, { kind: 'request', role: grant.role }, reply);
+  }
+
+  /** A role asked for by name (the Home tab's buttons), at its default duration, through the whole policy. */
+  requestRole(userId: string, role: string, reply: Reply): Promise<CommandOutcome> {
+    return this.run(userId, { kind: 'request', role }, reply);
   }
 
   help(person: Person): Message {

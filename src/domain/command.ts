@@ -1,11 +1,12 @@
 import { parseDuration, preview } from './duration';
+import type { BreakGlassMessage } from './break-glass';
 import type { InputProblem } from './messages';
 
 /** What a person asked for with `/karpor-token …`, before any policy is applied. */
 export type Command =
   | { kind: 'help' }
   | { kind: 'status' }
-  | { kind: 'request'; role: string; seconds?: number; reason?: string }
+  | { kind: 'request'; role: string; seconds?: number; reason?: string; breakGlass?: true }
   | { kind: 'revoke'; target: RevokeTarget };
 
 export type RevokeTarget = { mine: 'all' } | { grantId: string } | { userId: string };
@@ -18,12 +19,14 @@ export interface Markup {
   person(word: string): string | undefined;
 }
 
-export type ParseResult = { ok: true; command: Command } | { ok: false; reason: InputProblem };
+export type ParseResult = { ok: true; command: Command } | { ok: false; reason: InputProblem | Extract<BreakGlassMessage, { kind: 'break-glass-needs-reason' }> };
 
 export const MAX_COMMAND_TEXT = 1000;
 export const MAX_REASON = 500;
 const ROLE = /^[a-z][a-z0-9-]{0,31}$/;
 export const GRANT_ID = /^[a-z0-9]{10}$/;
+/** Takes the role at once, confirmed afterwards (see break-glass.ts). */
+export const BREAK_GLASS = '--break-glass';
 
 /**
  * Typed text without the characters that show nothing (zero-width spaces and joiners, word
@@ -42,10 +45,15 @@ export function parseCommand(raw: string, markup: Markup): ParseResult {
   const sep = /(?:^|\s)--(?:\s|$)/.exec(raw);
   const head = sep ? raw.slice(0, sep.index) : raw;
   const reasonText = sep ? visibleText(markup.plain(raw.slice(sep.index + sep[0].length))) : undefined;
-  const words = head.trim().split(/\s+/).filter(Boolean);
+  const all = head.trim().split(/\s+/).filter(Boolean);
+  const breakGlass = all.some((w) => w.toLowerCase() === BREAK_GLASS);
+  const words = all.filter((w) => w.toLowerCase() !== BREAK_GLASS);
   const first = words[0]?.toLowerCase();
 
+  if (first === undefined && breakGlass) return fail({ kind: 'not-a-role', word: BREAK_GLASS });
   if (first === undefined) return reasonText === undefined ? ok({ kind: 'help' }) : fail({ kind: 'reason-needs-role' });
+  if (breakGlass && (first === 'help' || first === 'status')) return fail({ kind: 'takes-nothing', word: first });
+  if (breakGlass && first === 'revoke') return fail({ kind: 'revoke-takes-one-thing' });
   if (first === 'help' || first === 'status') {
     if (words.length > 1 || reasonText !== undefined) return fail({ kind: 'takes-nothing', word: first });
     return ok({ kind: first });
@@ -65,7 +73,8 @@ export function parseCommand(raw: string, markup: Markup): ParseResult {
     if (reasonText.length === 0) return fail({ kind: 'empty-reason' });
     if (reasonText.length > MAX_REASON) return fail({ kind: 'reason-too-long', length: reasonText.length, max: MAX_REASON });
   }
-  return ok({ kind: 'request', role: first, ...(seconds !== undefined && { seconds }), ...(reasonText !== undefined && { reason: reasonText }) });
+  if (breakGlass && reasonText === undefined) return fail({ kind: 'break-glass-needs-reason' });
+  return ok({ kind: 'request', role: first, ...(seconds !== undefined && { seconds }), ...(reasonText !== undefined && { reason: reasonText }), ...(breakGlass && { breakGlass }) });
 }
 
 function parseRevoke(args: string[], reasonText: string | undefined, markup: Markup): ParseResult {
@@ -80,4 +89,4 @@ function parseRevoke(args: string[], reasonText: string | undefined, markup: Mar
 }
 
 const ok = (command: Command): ParseResult => ({ ok: true, command });
-const fail = (reason: InputProblem): ParseResult => ({ ok: false, reason });
+const fail = (reason: Extract<ParseResult, { ok: false }>['reason']): ParseResult => ({ ok: false, reason });

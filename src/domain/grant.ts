@@ -14,6 +14,8 @@ export interface Grant {
   uid?: string;
   /** When the expiry reminder went out, so that only one replica sends it. */
   remindedAt?: Date;
+  /** A break-glass grant: revoked at `confirmBy` unless an approver confirmed it. */
+  breakGlass?: { confirmBy: Date; confirmedBy?: string };
   /** Owned by the hub: what compare-and-swap compares. */
   version?: string;
 }

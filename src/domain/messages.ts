@@ -1,3 +1,4 @@
+import type { BreakGlassMessage } from './break-glass';
 import type { Grant } from './grant';
 import type { RolePolicy } from './policy';
 import type { AccessRequest } from './request';
@@ -6,7 +7,7 @@ import type { AccessRequest } from './request';
  * What the bot tells a person, as data: the domain decides what is said, the chat adapter words
  * it (src/slack/text/answers.ts). Nothing here is markup.
  */
-export type Message = InputProblem | Refusal | StepRefusal | Answer | Notification;
+export type Message = InputProblem | Refusal | StepRefusal | Answer | Notification | BreakGlassMessage;
 
 /** What is wrong with what a person typed. */
 export type InputProblem =

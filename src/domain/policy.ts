@@ -1,4 +1,5 @@
 import { visibleText } from './command';
+import type { BreakGlassPolicy } from './break-glass';
 import type { Refusal } from './messages';
 
 /** The minimum lifetime of a TokenRequest on Kubernetes. */
@@ -24,6 +25,8 @@ export interface RolePolicy {
   defaultSeconds: number;
   maxSeconds: number;
   approval: ApprovalPolicy | null;
+  /** Who may take the role at once, unapproved, for a short time (see break-glass.ts). */
+  breakGlass?: BreakGlassPolicy;
 }
 
 export type IdentityMode = 'shared' | 'per-user';
@@ -35,6 +38,8 @@ export interface Policy {
   approvalsChannel?: string;
   /** Besides approvers, who may revoke other people's grants. */
   revokers: Audience;
+  /** Channel that gets a line per grant and request event (never a token). */
+  auditChannel?: string;
   /** Limits on access requests; `DEFAULT_REQUEST_LIMITS` when not set. */
   requests?: RequestLimits;
 }
@@ -57,7 +62,7 @@ const GROUP_ID = /^S[A-Z0-9]{2,20}$/;
 
 /** The user groups the policy names by handle (which can be renamed and reused; IDs cannot). */
 export function groupHandles(policy: Policy): string[] {
-  const audiences = [...policy.roles.flatMap((r) => [r.allowed, ...(r.approval ? [r.approval] : [])]), policy.revokers];
+  const audiences = [...policy.roles.flatMap((r) => [r.allowed, ...(r.approval ? [r.approval] : []), ...(r.breakGlass ? [r.breakGlass] : [])]), policy.revokers];
   return [...new Set(audiences.flatMap((a) => a.groups))].filter((g) => !GROUP_ID.test(g));
 }
 

@@ -1,3 +1,4 @@
+import type { BreakGlassMessage } from './break-glass';
 import type { Audience, Person, RolePolicy } from './policy';
 import type { Grant, NewGrant } from './grant';
 import type { Message, Notification } from './messages';
@@ -40,6 +41,8 @@ export interface Hub {
   grants(filter: { userId?: string }): Promise<Grant[]>;
   /** Deletes the grant object, which revokes every token bound to it. False when it was gone. */
   revoke(grantId: string): Promise<boolean>;
+  /** Records who confirmed a break-glass grant; false when another click (or replica) was first, or it is gone. */
+  confirmBreakGlass(grant: Grant, by: string): Promise<boolean>;
   /** Records the expiry reminder; false when another replica recorded it first. */
   markReminded(grant: Grant, at: Date): Promise<boolean>;
 }
@@ -76,11 +79,13 @@ export interface Notifier {
   /** The token, ephemeral in the person's DM, and a card without it to show again or revoke. */
   deliverToken(delivery: TokenDelivery): Promise<void>;
   /** A lasting DM to a person. */
-  tell(userId: string, message: Notification): Promise<void>;
+  tell(userId: string, message: Notification | BreakGlassMessage): Promise<void>;
   /** The DM shortly before a grant ends, with a way to ask again. */
   remindExpiry(grant: Grant): Promise<void>;
   /** Posts the approval card(s) for a new request; returns where they are. */
   postApprovalCards(request: AccessRequest, approvers: string[]): Promise<AccessRequest['cards']>;
+  /** Tells the approvals channel and every confirmer of a break-glass grant, with a way to confirm it. */
+  announceBreakGlass(grant: Grant, confirmers: string[]): Promise<void>;
   /** Redraws every card of a request after its state changed. */
   updateApprovalCards(request: AccessRequest): Promise<void>;
 }

@@ -16,6 +16,8 @@ const A = {
   approvedBy: 'karpor.io/approved-by',
   reason: 'karpor.io/reason',
   requestId: 'karpor.io/request',
+  breakGlassConfirmBy: 'karpor.io/break-glass-confirm-by',
+  breakGlassConfirmedBy: 'karpor.io/break-glass-confirmed-by',
 };
 const PREFIX = 'karpor-grant-';
 
@@ -57,6 +59,7 @@ export class Grants {
           [A.approvedBy]: grant.approvedBy?.join(','),
           [A.reason]: grant.reason,
           [A.requestId]: grant.requestId,
+          [A.breakGlassConfirmBy]: grant.breakGlass?.confirmBy.toISOString(),
         }),
       },
     };
@@ -145,6 +148,15 @@ export class Grants {
     return { token, expiresAt: new Date(expiresAt) };
   }
 
+  /** Records who confirmed a break-glass grant; false when it is gone, confirmed already or changed meanwhile. */
+  async confirmBreakGlass(grant: Grant, by: string): Promise<boolean> {
+    const secret = await this.conn.getIfExists<k8s.V1Secret>('read grant', paths.secrets(grant.namespace, PREFIX + grant.id));
+    const a = secret?.metadata?.annotations ?? {};
+    if (!secret || !a[A.breakGlassConfirmBy] || a[A.breakGlassConfirmedBy]) return false;
+    const body = { ...secret, metadata: { ...secret.metadata, annotations: { ...a, [A.breakGlassConfirmedBy]: by } } };
+    return (await this.conn.replaceUnlessChanged('confirm break-glass', paths.secrets(grant.namespace, PREFIX + grant.id), body)) !== undefined;
+  }
+
   async markReminded(grant: Grant, at: Date): Promise<boolean> {
     const secret = await this.conn.getIfExists<k8s.V1Secret>('read grant', paths.secrets(grant.namespace, PREFIX + grant.id));
     if (!secret || secret.metadata?.annotations?.[A.remindedAt] || (grant.version && secret.metadata?.resourceVersion !== grant.version)) return false;
@@ -178,6 +190,7 @@ export function toGrant(secret: k8s.V1Secret): Grant {
     ...(a[A.reason] && { reason: a[A.reason] }),
     ...(a[A.requestId] && { requestId: a[A.requestId] }),
     ...(a[A.remindedAt] && { remindedAt: new Date(a[A.remindedAt]!) }),
+    ...(a[A.breakGlassConfirmBy] && { breakGlass: { confirmBy: new Date(a[A.breakGlassConfirmBy]!), ...(a[A.breakGlassConfirmedBy] && { confirmedBy: a[A.breakGlassConfirmedBy] }) } }),
     ...(meta.resourceVersion && { version: meta.resourceVersion }),
   };
 }

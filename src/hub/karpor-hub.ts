@@ -55,17 +55,23 @@ export class KarporHub implements Hub {
     return this.grantStore.revoke(grantId);
   }
 
+  confirmBreakGlass(grant: Grant, by: string): Promise<boolean> {
+    return this.grantStore.confirmBreakGlass(grant, by);
+  }
+
   markReminded(grant: Grant, at: Date): Promise<boolean> {
     return this.grantStore.markReminded(grant, at);
   }
 
   /** Deletes the grant objects whose time is up (tokens bound to them die with them); counts both kinds. */
-  async deleteExpired(): Promise<{ removed: number; live: number }> {
+  async deleteExpired(): Promise<{ removed: number; live: number; expired: Grant[] }> {
     await this.grantStore.sweep();
     const now = this.clock.now().getTime();
     const all = await this.grantStore.list({});
-    const expired = all.filter((g) => g.expiresAt.getTime() <= now);
-    for (const grant of expired) await this.grantStore.revoke(grant.id);
-    return { removed: expired.length, live: all.length - expired.length };
+    const due = all.filter((g) => g.expiresAt.getTime() <= now);
+    // Only the replica that deleted a grant reports it.
+    const expired: Grant[] = [];
+    for (const grant of due) if (await this.grantStore.revoke(grant.id)) expired.push(grant);
+    return { removed: due.length, live: all.length - due.length, expired };
   }
 }

@@ -5,6 +5,8 @@ import type { AccessRequest } from '../domain/request';
 import { expiryReminder, grantCard, tokenMessage, type SlackMessage } from './messages/token';
 import type { Grant } from '../domain/grant';
 import type { Notification } from '../domain/messages';
+import type { BreakGlassMessage } from '../domain/break-glass';
+import { breakGlassCard } from './messages/break-glass';
 import type { DmChannels } from './dm-channels';
 import { say } from './text/answers';
 
@@ -15,6 +17,7 @@ export class SlackNotifier implements Notifier {
     private readonly clock: Clock,
     private readonly dms: DmChannels,
     private readonly cards: ApprovalCards,
+    private readonly approvalsChannel?: string,
   ) {}
 
   async reachable(userId: string): Promise<void> {
@@ -37,7 +40,15 @@ export class SlackNotifier implements Notifier {
     await this.client.chat.postMessage({ channel, ...grantCard(delivery.grant, now) }).catch(() => undefined);
   }
 
-  tell(userId: string, message: Notification): Promise<void> {
+  /** The approvals channel (when there is one) and every confirmer's DM; one failed copy does not stop the others. */
+  async announceBreakGlass(grant: Grant, confirmers: string[]): Promise<void> {
+    const card = breakGlassCard(grant, this.clock.now());
+    const targets = [...(this.approvalsChannel ? [Promise.resolve(this.approvalsChannel)] : []), ...confirmers.map((u) => this.dms.of(u))];
+    const posted = await Promise.allSettled(targets.map(async (target) => this.client.chat.postMessage({ channel: await target, ...card })));
+    if (posted.every((p) => p.status === 'rejected')) throw new Error('no break-glass card could be posted');
+  }
+
+  tell(userId: string, message: Notification | BreakGlassMessage): Promise<void> {
     return this.postToDm(userId, { text: say(message) });
   }
 

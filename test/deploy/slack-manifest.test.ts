@@ -40,6 +40,7 @@ describe('the install notes print the manifest to paste', () => {
     expect(manifest.settings.socket_mode_enabled).toBe(false);
     expect(manifest.features.slash_commands.map((c: Obj) => c.url)).toEqual(['https://tokens.corp.example/slack/events']);
     expect(manifest.settings.interactivity).toEqual({ is_enabled: true, request_url: 'https://tokens.corp.example/slack/events' });
+    expect(manifest.settings.event_subscriptions).toEqual({ request_url: 'https://tokens.corp.example/slack/events', bot_events: ['app_home_opened'] });
     expect(http).toMatch(/SLACK_SIGNING_SECRET .*Signing Secret/);
     expect(http).not.toContain('SLACK_APP_TOKEN');
   });

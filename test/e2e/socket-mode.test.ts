@@ -7,7 +7,7 @@ import type { FakeSocketMode } from '../fakes/socket-mode';
 import type { RecordedCall } from '../fakes/slack-api';
 import { hubRequest } from '../support/hub';
 import { answerAt, APP_TOKEN, buttonValue, PEOPLE, SIGNING_SECRET, startTestBot, tokenIn, type TestBot } from '../support/bot';
-import { blockActionPayload, postSigned, slashCommandBody, viewSubmissionPayload } from '../support/slack-requests';
+import { appHomeOpenedEvent, blockActionPayload, postSigned, slashCommandBody, viewSubmissionPayload } from '../support/slack-requests';
 
 function get(base: string, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -125,6 +125,13 @@ test('a modal submission is answered inside its ack: field errors for an empty r
   expect(filled.payload).toEqual({});
   const card = await t.slack.waitFor(() => t.slack.messages.find((m) => m.channel === `D${PEOPLE.approver}` && buttonValue(m, 'request_approve')), 15_000);
   expect(JSON.stringify(card.blocks)).toContain('socket mode check');
+});
+
+test('app_home_opened arrives as an events_api envelope and the Home tab is published', async () => {
+  // Someone nothing else in this file touches, so only opening the tab can publish it.
+  await t.event(appHomeOpenedEvent(PEOPLE.outsider));
+  const home = await t.slack.waitFor(() => t.slack.homes.get(PEOPLE.outsider), 15_000);
+  expect(JSON.stringify(home.blocks)).toContain('You may not request any Karpor role');
 });
 
 test('when Slack asks it to reconnect, the bot gets a fresh URL, reconnects and keeps working', async () => {

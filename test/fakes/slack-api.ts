@@ -75,13 +75,15 @@ export interface RecordedMessage {
   at: number;
 }
 
-export type ViewMethod = 'views.open' | 'views.update' | 'views.push';
+export type ViewMethod = 'views.open' | 'views.update' | 'views.push' | 'views.publish';
 
 export interface RecordedView {
   method: ViewMethod;
   viewId: string;
   triggerId?: string;
   externalId?: string;
+  /** views.publish: whose Home tab. */
+  userId?: string;
   /** The view as sent by the app. */
   view: any;
   at: number;
@@ -118,6 +120,8 @@ export interface FakeSlack {
   responses: RecordedResponse[];
   messages: RecordedMessage[];
   views: RecordedView[];
+  /** The Home tab last published for each user (views.publish). */
+  homes: Map<string, any>;
   setUsergroups(groups: FakeUserGroup[]): void;
   setPlanUpgradeRequired(required: boolean): void;
   /** Inject a fault for `method` ('response_url' targets response URLs). Faults queue up per method. */
@@ -223,6 +227,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const faults = new Map<string, FaultState[]>();
   const posted = new Map<string, StoredMessage>(); // key: channel + ts; ephemeral messages are not stored, like on Slack
   const openViews = new Map<string, StoredView>();
+  const homes = new Map<string, any>();
+  const homeViewIds = new Map<string, string>();
   const timers = new Set<NodeJS.Timeout>();
   const groupCreated = Math.floor(Date.now() / 1000) - 86400;
   let lastTsMicros = 0;
@@ -507,6 +513,26 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return { view: viewObject(sv) };
     },
 
+    'views.publish': (args) => {
+      const userId = requireUser(args.user_id);
+      if (typeof args.view !== 'object' || args.view === null || args.view.type !== 'home') throw new SlackError('invalid_arguments');
+      if (!Array.isArray(args.view.blocks) || args.view.blocks.length > 100) throw new SlackError('invalid_blocks');
+      // One Home view per user, republished in place (as on Slack: the same view id).
+      const previous = homeViewIds.get(userId);
+      if (previous) openViews.delete(previous);
+      const sv = storeView(args.view, undefined);
+      if (previous) {
+        openViews.delete(sv.id);
+        sv.id = previous;
+        sv.rootViewId = previous;
+        openViews.set(previous, sv);
+      }
+      homeViewIds.set(userId, sv.id);
+      homes.set(userId, args.view);
+      views.push({ method: 'views.publish', viewId: sv.id, userId, view: args.view, at: Date.now() });
+      return { view: viewObject(sv) };
+    },
+
     'views.update': (args) => {
       let sv: StoredView | undefined;
       if (typeof args.view_id === 'string' && args.view_id !== '') {
@@ -757,6 +783,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     responses,
     messages,
     views,
+    homes,
     setUsergroups(groups) {
       usergroups = structuredClone(groups);
     },
@@ -793,6 +820,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       messages.length = 0;
       views.length = 0;
       responses.length = 0;
+      homes.clear();
     },
     forgetPosted() {
       posted.clear();

@@ -210,3 +210,28 @@ test('the engineer revokes her grant: the token stops working', async () => {
   expect(verdicts).toEqual(['rejected', 'rejected']);
   await shot('09-revoked-token-rejected');
 });
+
+test('the Home tab: the approver finds the request waiting for them; the engineer asks from it and sees her grant', async () => {
+  await actAs(PERSON.platformAdmin);
+  await openChannel('dm');
+  await type('/karpor-token admin 1h -- Incident 4712');
+  await message('waiting for approval').waitFor();
+
+  await actAs(PERSON.approver);
+  await page.getByTestId('channel-home').click();
+  const home = page.getByTestId('home');
+  await home.filter({ hasText: 'Incident 4712' }).locator('[data-action="request_approve"]').waitFor();
+  expect(await home.textContent()).toContain('Requests waiting for you');
+  await shot('10-approver-home');
+
+  await actAs(PERSON.engineer);
+  await page.getByTestId('channel-home').click();
+  await home.locator('[data-action="home_request"]').first().click();
+  // Published again once the grant exists, without opening the tab again.
+  await home.locator('[data-action="grant_revoke"]').waitFor();
+  expect(await home.textContent()).toContain('Your grants');
+  expect(await page.content()).not.toMatch(/eyJ[\w-]{8,}\./);
+  await shot('11-engineer-home');
+  await openChannel('dm');
+  tokens.fromHome = await tokenIn(tokenMessage().filter({ hasText: 'Your Karpor guest token' }).last());
+});

@@ -15,7 +15,7 @@ import { setupHub } from '../../src/setup/setup-hub';
 import { startFakeSlack, type FakeSlack, type FakeSlackOptions, type RecordedMessage } from '../fakes/slack-api';
 import { startFakeSocketMode, type FakeSocketMode } from '../fakes/socket-mode';
 import { adminKubeConfig, createNamespace, hubServer, uniqueName } from './hub';
-import { blockActionPayload, interactionBody, postSigned, slashCommandBody } from './slack-requests';
+import { blockActionPayload, eventCallbackBody, interactionBody, postSigned, slashCommandBody } from './slack-requests';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-bot-token';
@@ -95,6 +95,8 @@ export interface TestBot {
   logs: string[];
   command(userId: string, text: string): Promise<{ status: number; ms: number; responseUrl: string }>;
   interact(payload: object): Promise<{ status: number; ms: number; body: string }>;
+  /** Delivers an Events API event (e.g. appHomeOpenedEvent) the way the bot's mode receives it. */
+  event(event: object): Promise<{ status: number }>;
   stop(): Promise<void>;
 }
 
@@ -179,6 +181,15 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
       if (!socket) return postSigned(url, SIGNING_SECRET, interactionBody(payload));
       const ack = await socket.sendInteractive(payload);
       return { status: 200, ms: ack.ms, body: Object.keys(ack.payload).length > 0 ? JSON.stringify(ack.payload) : '' };
+    },
+    async event(event) {
+      const body = eventCallbackBody(event);
+      if (socket) {
+        await socket.sendEnvelope('events_api', JSON.parse(body));
+        return { status: 200 };
+      }
+      const res = await postSigned(url, SIGNING_SECRET, body, { headers: { 'content-type': 'application/json' } });
+      return { status: res.status };
     },
     async stop() {
       await bot.stop();

@@ -214,3 +214,31 @@ export function postSigned(
     req.end(rawBody);
   });
 }
+
+/** An Events API delivery (`event_callback`) as Slack posts it to /slack/events, as JSON. */
+export function eventCallbackBody(event: object, teamId: string = FAKE_SLACK_DEFAULTS.teamId): string {
+  const now = Math.floor(Date.now() / 1000);
+  return JSON.stringify({
+    token: VERIFICATION_TOKEN,
+    team_id: teamId,
+    api_app_id: FAKE_SLACK_DEFAULTS.appId,
+    event,
+    type: 'event_callback',
+    event_id: `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
+    event_time: now,
+    authorizations: [{ enterprise_id: null, team_id: teamId, user_id: FAKE_SLACK_DEFAULTS.botUserId, is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  });
+}
+
+/** `app_home_opened`: the person opened the app's Home tab (or its Messages tab). */
+export function appHomeOpenedEvent(userId: string, tab: 'home' | 'messages' = 'home'): object {
+  return {
+    type: 'app_home_opened',
+    user: userId,
+    channel: `D${userId}`,
+    tab,
+    event_ts: actionTs(),
+    ...(tab === 'home' && { view: { id: `V${randomBytes(5).toString('hex').toUpperCase()}`, type: 'home' } }),
+  };
+}

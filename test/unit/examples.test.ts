@@ -10,6 +10,7 @@ test('policy.example.yaml is a valid policy with approval on admin', () => {
   const policy = loadPolicy(path.join(root, 'policy.example.yaml'));
   expect(policy.roles.map((r) => r.alias)).toEqual(['guest', 'admin']);
   expect(policy.roles.find((r) => r.alias === 'admin')?.approval).toMatchObject({ groups: ['platform-leads'], count: 1, timeoutSeconds: 1800 });
+  expect(policy.roles.find((r) => r.alias === 'admin')?.breakGlass).toEqual({ groups: ['platform-oncall'], users: [], maxSeconds: 1800, confirmWithinSeconds: 900 });
 });
 
 test('.env.example, filled in, is accepted, and names every setting the bot reads', () => {

@@ -1,3 +1,4 @@
+import type { BreakGlassMessage } from '../../src/domain/break-glass';
 import { AccessService } from '../../src/domain/access-service';
 import { Approvals } from '../../src/domain/approvals';
 import { DirectoryUnavailableError, HubError } from '../../src/domain/errors';
@@ -187,6 +188,15 @@ export class FakeHub implements Hub {
     return this.grantsById.delete(grantId);
   }
 
+  async confirmBreakGlass(grant: Grant, by: string): Promise<boolean> {
+    this.calls.push({ method: 'confirmBreakGlass', args: [grant.id, by] });
+    await tick();
+    const stored = this.grantsById.get(grant.id);
+    if (!stored?.breakGlass || stored.breakGlass.confirmedBy) return false;
+    stored.breakGlass = { ...stored.breakGlass, confirmedBy: by };
+    return true;
+  }
+
   async markReminded(grant: Grant, at: Date): Promise<boolean> {
     this.calls.push({ method: 'markReminded', args: [grant.id, at] });
     await tick();
@@ -234,7 +244,7 @@ export class RecordingNotifier implements Notifier {
   }
 
   /** Worded as Slack shows it. */
-  async tell(userId: string, message: Notification): Promise<void> {
+  async tell(userId: string, message: Notification | BreakGlassMessage): Promise<void> {
     await tick();
     this.told.push({ userId, text: say(message) });
   }
@@ -248,6 +258,13 @@ export class RecordingNotifier implements Notifier {
     await tick();
     this.posted.push({ request, approvers });
     return approvers.map((u) => ({ channel: `D-${u}`, ts: `1700000000.${String(++this.cardSeq).padStart(6, '0')}` }));
+  }
+
+  readonly breakGlass: Array<{ grant: Grant; confirmers: string[] }> = [];
+
+  async announceBreakGlass(grant: Grant, confirmers: string[]): Promise<void> {
+    await tick();
+    this.breakGlass.push({ grant, confirmers });
   }
 
   async updateApprovalCards(request: AccessRequest): Promise<void> {

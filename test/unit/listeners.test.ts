@@ -4,6 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import { extendClick, revokeClick, showAgainClick, type ButtonArgs } from '../../src/slack/actions/grant-buttons';
 import { approveClick, cancelClick, denyClick } from '../../src/slack/actions/request-buttons';
 import { karporTokenCommand, type CommandArgs } from '../../src/slack/commands/karpor-token';
+import { homeOpened, roleClick, type HomeOpenedArgs } from '../../src/slack/events/app-home';
 import { FIELD, VIEW } from '../../src/slack/messages/ids';
 import { WorkQueue } from '../../src/slack/work-queue';
 import { denyReasonSubmitted, reasonSubmitted, type SubmitArgs } from '../../src/slack/views/request-views';
@@ -202,5 +203,61 @@ describe('modals', () => {
     expect((await w.store.get(request!.id))!.state).toBe('denied');
     expect(w.notifier.toldTo(U.plat).join('\n')).toContain('not during the freeze');
     expect(slack.dm.texts).toEqual(['Denied; the requester has been told why.']);
+  });
+});
+
+describe('the Home tab', () => {
+  const homeDeps = (w: World, slack: Slack, published: string[], errors: unknown[] = []) => ({
+    ...depsOf(w, slack),
+    homes: { open: async (userId: string) => void published.push(userId) },
+    onError: (err: unknown) => void errors.push(err),
+  });
+
+  test('app_home_opened publishes the Home of who opened it, and only for the Home tab', async () => {
+    const w = world();
+    const published: string[] = [];
+    const opened = homeOpened(homeDeps(w, new Slack(), published));
+    await opened({ event: { type: 'app_home_opened', user: U.eng, channel: 'D1', tab: 'home', event_ts: '1' } } as HomeOpenedArgs);
+    await opened({ event: { type: 'app_home_opened', user: U.plat, channel: 'D2', tab: 'messages', event_ts: '2' } } as HomeOpenedArgs);
+    expect(published).toEqual([U.eng]);
+  });
+
+  test('a failed publish is reported, not thrown', async () => {
+    const w = world();
+    const errors: unknown[] = [];
+    const deps = { ...homeDeps(w, new Slack(), [], errors), homes: { open: async () => Promise.reject(new Error('views.publish failed')) } };
+    await homeOpened(deps)({ event: { type: 'app_home_opened', user: U.eng, channel: 'D1', tab: 'home', event_ts: '1' } } as HomeOpenedArgs);
+    expect(errors).toHaveLength(1);
+  });
+
+  test('a role button asks as the command would: guest is issued, answered in the DM (the Home has no response URL)', async () => {
+    const w = world();
+    const slack = new Slack();
+    await roleClick(homeDeps(w, slack, []))({ ...click(slack, U.eng, 'guest'), respond: undefined } as unknown as ButtonArgs);
+    expect(slack.events).toEqual(['ack']);
+    expect(w.notifier.deliveries.map((d) => d.grant.role)).toEqual(['guest']);
+    expect(slack.dm.lastText()).toMatch(/Your `guest` token is in your DM/);
+  });
+
+  test('a role button for a role that needs a reason opens the reason form; a forged value does nothing', async () => {
+    const w = world();
+    const slack = new Slack();
+    await roleClick(homeDeps(w, slack, []))({ ...click(slack, U.plat, 'admin'), respond: undefined } as unknown as ButtonArgs);
+    expect(slack.modals.map((m) => m.view.callback_id)).toEqual([VIEW.reason]);
+    // A forged value is a role name like any other, never a command.
+    const grant = w.hub.add({ id: 'g0000forge', userId: U.plat, role: 'guest' });
+    await roleClick(homeDeps(w, slack, []))({ ...click(slack, U.plat, 'revoke'), respond: undefined } as unknown as ButtonArgs);
+    expect(w.hub.revoked).toEqual([]);
+    expect(w.hub.grantsById.has(grant.id)).toBe(true);
+    expect(slack.dm.lastText()).toMatch(/There is no role "revoke"/);
+  });
+
+  test('"Revoke now" clicked on the Home tab revokes and answers in the DM, with no card to redraw', async () => {
+    const w = world();
+    const slack = new Slack();
+    const grant = w.hub.add({ id: 'g00000home', userId: U.eng, role: 'guest' });
+    await revokeClick(depsOf(w, slack))({ ...click(slack, U.eng, grant.id), respond: undefined } as unknown as ButtonArgs);
+    expect(w.hub.revoked).toEqual([grant.id]);
+    expect(slack.dm.lastText()).toMatch(/Revoked grant `g00000home`/);
   });
 });

@@ -27,6 +27,11 @@ test('the manifest declares what the bot uses: its command, interactivity, the s
   expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'commands', 'im:write', 'usergroups:read']);
 });
 
+test('the Home tab is on and the bot hears when it is opened (src/slack/events/app-home.ts)', () => {
+  expect(manifest.features.app_home.home_tab_enabled).toBe(true);
+  expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
+});
+
 test('the schema really rejects a broken manifest', () => {
   const validate = new Ajv({ strict: false }).compile(schema);
   expect(validate({ ...manifest, display_information: { name: 'x'.repeat(100) } })).toBe(false);

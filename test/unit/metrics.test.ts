@@ -69,3 +69,12 @@ test('the changelog\'s renames lead to metrics the bot registers', () => {
     for (const name of names) expect([before, name, own.some((m) => m.name === name)]).toEqual([before, name, true]);
   }
 });
+
+test('a break-glass token counts as a token issued, for its role', async () => {
+  const m = new Metrics();
+  m.audited({ event: 'grant.issued', role: 'guest' });
+  m.audited({ event: 'grant.break-glass', role: 'admin' });
+  m.audited({ event: 'break-glass.confirmed', role: 'admin' });
+  const issued = (await m.registry.getSingleMetric(`${METRIC_PREFIX}tokens_issued_total`)!.get()).values;
+  expect(issued.map((v) => [v.labels.role, v.value]).sort()).toEqual([['admin', 1], ['guest', 1]]);
+});

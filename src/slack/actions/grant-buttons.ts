@@ -44,8 +44,8 @@ export function revokeClick(deps: GrantButtonDeps) {
     const answer = await deps.service.guarded(body.user.id, 'revoke', () => deps.service.revokeGrant(body.user.id, action.value ?? ''), reply);
     if (!answer) return;
     await reply(answer.message);
-    // The card of a revoked grant loses its buttons.
-    if (answer.revoked && answer.revoked.userId === body.user.id) {
+    // The card of a revoked grant loses its buttons (a click on the Home tab has no card to redraw).
+    if (answer.revoked && answer.revoked.userId === body.user.id && respond) {
       await respond({ replace_original: true, ...endedGrantCard(answer.revoked, 'was revoked') }).catch(() => undefined);
     }
   };

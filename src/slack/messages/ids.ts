@@ -6,6 +6,9 @@ export const ACTION = {
   approve: 'request_approve',
   deny: 'request_deny',
   cancel: 'request_cancel',
+  /** A role button on the Home tab: asks for the role as `/karpor-token <role>` would. */
+  homeRequest: 'home_request',
+  confirmBreakGlass: 'break_glass_confirm',
 } as const;
 
 export const VIEW = {

@@ -5,6 +5,7 @@ import type { Message } from '../../domain/messages';
 import { MIN_SECONDS, type RolePolicy } from '../../domain/policy';
 import type { AccessRequest } from '../../domain/request';
 import { RBAC_OFF } from '../../rbac-monitor';
+import { sayBreakGlass } from './break-glass';
 import { escapeMrkdwn, typed } from './markup';
 
 /** Every sentence the bot says in answers and DMs, in Slack's mrkdwn, from what the domain decided. */
@@ -186,5 +187,7 @@ export function say(m: Message): string {
       return `${mention(m.request.decidedBy ?? '')} approved your request for \`${m.request.role}\`; the token is in this DM (visible only to you).`;
     case 'your-request-failed':
       return `Your request for \`${m.request.role}\` was approved by ${mention(m.request.decidedBy ?? '')}, but I could not issue the token. Please ask again.`;
+    default:
+      return sayBreakGlass(m);
   }
 }
