@@ -1,5 +1,5 @@
 import { parseCommand, type Command, type Markup, type RevokeTarget } from './command';
-import { HubError } from './errors';
+import { HubError, TokenRefusedError } from './errors';
 import { isLive, type Grant } from './grant';
 import type { Answer, Message } from './messages';
 import { canRevokeOthers, decide, rolesFor, roleByAlias, type Person, type Policy, type RolePolicy } from './policy';
@@ -110,11 +110,11 @@ export class AccessService {
     }
     const { grant, token } = issued;
     try {
-      await this.deliver(grant, token);
+      await this.proveAndDeliver(grant, token);
     } catch (err) {
-      // A token nobody received must not stay valid.
+      // A token nobody received, or one that would not work, must not stay valid.
       await hub.revoke(grant.id).catch(() => undefined);
-      audit({ event: 'grant.undelivered', grant: grant.id, user: person.userId, role: role.alias });
+      audit({ event: err instanceof TokenRefusedError ? 'grant.refused-by-hub' : 'grant.undelivered', grant: grant.id, user: person.userId, role: role.alias, status: err instanceof TokenRefusedError ? err.status : undefined });
       throw err;
     }
     audit({ event: 'grant.issued', grant: grant.id, user: person.userId, role: role.alias, seconds, expires: grant.expiresAt.toISOString(), serviceAccount: grant.serviceAccount, approvedBy: meta.approvedBy?.join(','), request: meta.requestId, reason: meta.reason });
@@ -136,7 +136,15 @@ export class AccessService {
     }
     const identity = { namespace: grant.namespace, serviceAccount: grant.serviceAccount, clusterRole: role.clusterRole };
     const { token } = await this.deps.hub.reissue(grant, identity);
-    await this.deliver(grant, token);
+    try {
+      await this.proveAndDeliver(grant, token);
+    } catch (err) {
+      if (!(err instanceof TokenRefusedError)) throw err;
+      // The grant's tokens no longer work: it is removed rather than left to fail at login.
+      await this.deps.hub.revoke(grant.id).catch(() => undefined);
+      this.deps.audit({ event: 'grant.refused-by-hub', grant: grant.id, user: userId, role: grant.role, status: err.status });
+      throw err;
+    }
     this.deps.audit({ event: 'grant.shown-again', grant: grant.id, user: userId, role: grant.role });
     return { kind: 'shown-again' };
   }
@@ -207,6 +215,13 @@ export class AccessService {
     await this.revokeOne(grant, person.userId);
     if (grant.userId !== person.userId) await this.deps.notifier.tell(grant.userId, { kind: 'your-grant-revoked', by: person.userId, grant });
     return { message: { kind: 'revoked', grant }, revoked: grant };
+  }
+
+  /** Only a token the hub lets log in reaches the person. */
+  private async proveAndDeliver(grant: Grant, token: string): Promise<void> {
+    const proof = await this.deps.hub.proveToken(token);
+    if (!proof.accepted) throw new TokenRefusedError(grant.id, proof.status);
+    await this.deliver(grant, token);
   }
 
   private deliver(grant: Grant, token: string): Promise<void> {

@@ -24,6 +24,9 @@ export interface IssuedToken {
   token: string;
 }
 
+/** What the hub answered a token shown to it as Karpor's dashboard shows it at login (status 0: no answer). */
+export type TokenProof = { accepted: true } | { accepted: false; status: number };
+
 /** Everything the bot does on the Karpor hub. No method ever stores a token. */
 export interface Hub {
   ensureIdentity(role: RolePolicy, userId: string): Promise<Identity>;
@@ -33,6 +36,8 @@ export interface Hub {
   reissue(grant: Grant, identity: Identity): Promise<IssuedToken>;
   grant(id: string): Promise<Grant | undefined>;
   grants(filter: { userId?: string }): Promise<Grant[]>;
+  /** Shows the token to the hub the way the dashboard does at login, and nothing else. */
+  proveToken(token: string): Promise<TokenProof>;
   /** Deletes the grant object, which revokes every token bound to it. False when it was gone. */
   revoke(grantId: string): Promise<boolean>;
   /** Records the expiry reminder; false when another replica recorded it first. */

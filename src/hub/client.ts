@@ -58,6 +58,26 @@ export class HubClient {
     return (await this.send(op, (http) => http.delete(path), 404)) !== undefined;
   }
 
+  /**
+   * A GET with someone else's token, or with no credential at all (`null`): what the hub answers
+   * them, any status; rejects only when no answer came.
+   */
+  async present(op: string, path: string, bearer: string | null): Promise<{ status: number; json?: unknown }> {
+    const http = await this.http();
+    const started = process.hrtime.bigint();
+    let outcome = 'error';
+    try {
+      const answer = await http.present(path, bearer);
+      outcome = String(answer.status);
+      return answer;
+    } catch (err) {
+      outcome = err instanceof Error ? err.name : 'error';
+      throw err;
+    } finally {
+      this.observe(op, Number(process.hrtime.bigint() - started) / 1e9, outcome);
+    }
+  }
+
   /** Drops the credentials; the next call reads them again. */
   reload(): void {
     const stale = this.current;

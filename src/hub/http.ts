@@ -56,8 +56,33 @@ export class HubHttp {
     return this.request<T>('DELETE', path);
   }
 
+  /**
+   * A GET that shows the hub someone else's credential instead of the bot's: `bearer` a token, or
+   * `null` for none at all (over a pool without the bot's client certificate, so the hub sees
+   * only what is meant). Any status resolves; only no answer rejects.
+   */
+  async present(path: string, bearer: string | null): Promise<{ status: number; json?: unknown }> {
+    const { bare } = await this.current();
+    const headers: Record<string, string> = { accept: 'application/json', ...(bearer !== null && { authorization: `Bearer ${bearer}` }) };
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new TimeoutError(this.timeoutMs)), this.timeoutMs);
+    try {
+      const answer = await request(new URL(path, this.server), { method: 'GET', headers, dispatcher: bare, signal: abort.signal });
+      const text = await answer.body.text();
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      return { status: answer.statusCode, ...(json !== undefined && { json }) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   close(): void {
-    void this.credentials?.then((c) => c.pool.destroy(), () => undefined);
+    void this.credentials?.then((c) => Promise.all([c.pool.destroy(), c.bare.destroy()]), () => undefined);
   }
 
   private async request<T>(method: Dispatcher.HttpMethod, path: string, body?: unknown): Promise<T> {
@@ -121,7 +146,7 @@ export class HubHttp {
     const before = await previous?.catch(() => undefined);
     if (before && sameTls(before.tls, material)) return { ...before, headers };
     // Calls still on the old connections may finish first.
-    if (before) setTimeout(() => void before.pool.destroy(), this.timeoutMs).unref();
+    if (before) setTimeout(() => void Promise.all([before.pool.destroy(), before.bare.destroy()]), this.timeoutMs).unref();
     // One TLS context for all of the pool's connections: otherwise each new connection parses the
     // CA and key again (a burst opens a connection per concurrent call).
     const secureContext = tls.createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key });
@@ -131,7 +156,10 @@ export class HubHttp {
     // answered: a call that may be repeated is sent once more on a fresh connection. A create
     // (POST) is not: it may have been done.
     const dispatcher = pool.compose(interceptors.retry({ maxRetries: 1, minTimeout: 0, methods: ['GET', 'PUT', 'DELETE'], statusCodes: [], errorCodes: ['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'] }));
-    return { headers, tls: material, pool, dispatcher };
+    const { cert: _cert, key: _key, ...serverOnly } = withoutUndefined(material);
+    const bareConnect = { ...serverOnly, secureContext: tls.createSecureContext({ ca: opts.ca }) };
+    const bare = new EnvHttpProxyAgent({ connect: bareConnect, requestTls: bareConnect, connections: 4 });
+    return { headers, tls: material, pool, dispatcher, bare };
   }
 }
 
@@ -145,6 +173,8 @@ interface Credentials {
   /** One keep-alive pool for as long as the TLS material stays the same. */
   pool: Dispatcher;
   dispatcher: Dispatcher;
+  /** Connections that carry no credential of the bot's, for `present`. */
+  bare: Dispatcher;
 }
 
 function withoutUndefined<T extends object>(o: T): Partial<T> {

@@ -1,14 +1,17 @@
 import type { Grant, NewGrant } from '../domain/grant';
 import type { Policy, RolePolicy } from '../domain/policy';
-import type { Clock, Hub, Identity, IssuedToken } from '../domain/ports';
+import type { Clock, Hub, Identity, IssuedToken, TokenProof } from '../domain/ports';
 import type { HubClient } from './client';
 import { Grants } from './grants';
 import { Identities } from './identities';
+import { probeHttp } from './probe-http';
+import { proveToken, type ProbeHttp } from './probes';
 
 /** The Hub port over a real Kubernetes API server (the Karpor hub). */
 export class KarporHub implements Hub {
   private readonly identities: Identities;
   private readonly grantStore: Grants;
+  private readonly probes: ProbeHttp;
 
   constructor(
     conn: HubClient,
@@ -19,6 +22,7 @@ export class KarporHub implements Hub {
   ) {
     this.identities = new Identities(conn, namespace, identity, onConflict);
     this.grantStore = new Grants(conn, namespace, (i) => this.identities.forget(i));
+    this.probes = probeHttp(conn);
   }
 
   ensureIdentity(role: RolePolicy, userId: string): Promise<Identity> {
@@ -31,6 +35,10 @@ export class KarporHub implements Hub {
 
   reissue(grant: Grant, identity: Identity): Promise<IssuedToken> {
     return this.grantStore.reissue(grant, identity, this.clock.now());
+  }
+
+  proveToken(token: string): Promise<TokenProof> {
+    return proveToken(this.probes, token);
   }
 
   grant(id: string): Promise<Grant | undefined> {

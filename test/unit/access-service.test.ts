@@ -131,6 +131,33 @@ describe('command: failures become specific answers with a reference', () => {
     expect(w.audits.map((a) => a.event)).toEqual(['grant.undelivered']);
   });
 
+  test.each<[number, RegExp]>([
+    [401, /did not recognise the new token/],
+    [403, /will not let it log in/],
+    [0, /did not answer when I checked/],
+    [404, /answered 404 when I checked/],
+  ])('a token the hub refuses at the login check (%s) is never delivered, and its grant is removed', async (status, why) => {
+    const w = world();
+    w.hub.proof = { accepted: false, status };
+    const { texts } = await say(w, U.eng, 'guest');
+    expect(w.hub.callsOf('proveToken')).toEqual([{ method: 'proveToken', args: ['fake-token-1'] }]);
+    expect(w.notifier.deliveries).toEqual([]);
+    expect(w.hub.revoked).toEqual(['grant00001']);
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toMatch(/^I did not send you the token: /);
+    expect(texts[0]).toMatch(why);
+    expect(texts[0]).toMatch(/I removed the grant.*\(ref ref-1\)$/);
+    expect(w.audits).toEqual([{ event: 'grant.refused-by-hub', grant: 'grant00001', user: U.eng, role: 'guest', status }]);
+  });
+
+  test('a token is proven before it is delivered', async () => {
+    const w = world();
+    await say(w, U.eng, 'guest');
+    const order = w.hub.calls.map((c) => c.method);
+    expect(order.indexOf('proveToken')).toBeGreaterThan(order.indexOf('issue'));
+    expect(w.notifier.deliveries).toHaveLength(1);
+  });
+
   test('someone the bot cannot DM is told so, and no token is made for them', async () => {
     const w = world();
     w.notifier.unreachable = new DeliveryError('conversations.open: cannot_dm_bot', 'I could not open a DM with you, so nothing was issued.');
@@ -317,6 +344,16 @@ describe('showAgain', () => {
     expect(w.hub.callsOf('reissue')).toEqual([]);
     expect(w.hub.revoked).toEqual([]);
     expect(w.notifier.deliveries).toEqual([]);
+  });
+
+  test('a fresh token the hub refuses is not shown, and the grant is removed', async () => {
+    const w = world();
+    grantOf(w, U.eng, 'aaaaaaaaaa');
+    w.hub.proof = { accepted: false, status: 401 };
+    await expect(w.service.showAgain(U.eng, 'aaaaaaaaaa')).rejects.toThrow(/answered 401/);
+    expect(w.notifier.deliveries).toEqual([]);
+    expect(w.hub.revoked).toEqual(['aaaaaaaaaa']);
+    expect(w.audits).toEqual([{ event: 'grant.refused-by-hub', grant: 'aaaaaaaaaa', user: U.eng, role: 'guest', status: 401 }]);
   });
 
   test('an expired grant', async () => {

@@ -16,6 +16,7 @@ import {
   type Reply,
   type RequestStore,
   type TokenDelivery,
+  type TokenProof,
 } from '../../src/domain/ports';
 import type { AccessRequest, NewAccessRequest } from '../../src/domain/request';
 import { slackMarkup } from '../../src/slack/text/markup';
@@ -121,6 +122,8 @@ export class FakeHub implements Hub {
   identityMode: Policy['identity'] = { mode: 'shared', prefix: 'karpor' };
   /** Set to make the next calls of `issue` fail. */
   failIssue: Error | undefined;
+  /** What the hub answers when shown a token; accepted unless set. */
+  proof: TokenProof = { accepted: true };
   private tokens = 0;
   private grantSeq = 0;
 
@@ -157,6 +160,12 @@ export class FakeHub implements Hub {
     this.calls.push({ method: 'reissue', args: [grant.id, identity] });
     await tick();
     return { grant, token: this.nextToken() };
+  }
+
+  async proveToken(token: string): Promise<TokenProof> {
+    this.calls.push({ method: 'proveToken', args: [token] });
+    await tick();
+    return this.proof;
   }
 
   async grant(id: string): Promise<Grant | undefined> {

@@ -1,20 +1,20 @@
 import type { RoleRule } from '../../src/domain/karpor-defaults';
-import { gatherHubFacts, proveToken, type HubHttp } from '../../src/hub/probes';
+import { gatherHubFacts, proveToken, type ProbeHttp } from '../../src/hub/probes';
 import { samplePolicy } from './fakes';
 
 type Answer = { status: number; json?: unknown } | Error;
 
 /** A hub that answers from tables and records what it was asked. */
-class TableHub implements HubHttp {
-  readonly asked: { path: string; bearer: string | null | undefined }[] = [];
+class TableHub implements ProbeHttp {
+  readonly asked: { path: string; bearer: string | null }[] = [];
   readonly tokenRequests: { namespace: string; serviceAccount: string; seconds: number }[] = [];
   constructor(
     private readonly answers: Record<string, Answer>,
     private readonly roles: Record<string, RoleRule[] | Error> = {},
     private readonly grantSeconds: (asked: number) => number | Error = (s) => s,
   ) {}
-  async get(path: string, opts?: { bearer?: string | null }): Promise<{ status: number; json?: unknown }> {
-    this.asked.push({ path, bearer: opts?.bearer });
+  async present(path: string, bearer: string | null): Promise<{ status: number; json?: unknown }> {
+    this.asked.push({ path, bearer });
     const a = this.answers[path] ?? { status: 404 };
     if (a instanceof Error) throw a;
     return a;

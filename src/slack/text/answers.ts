@@ -1,4 +1,4 @@
-import { DirectoryUnavailableError, HubError, UserFacingError, type HubErrorKind } from '../../domain/errors';
+import { DirectoryUnavailableError, HubError, TokenRefusedError, UserFacingError, type HubErrorKind } from '../../domain/errors';
 import { formatDuration } from '../../domain/duration';
 import { relative, utc } from '../../domain/grant';
 import type { Message } from '../../domain/messages';
@@ -22,6 +22,19 @@ const HUB_TROUBLE: Record<HubErrorKind, string> = {
   conflict: 'Someone changed the same thing on the Karpor hub at the same moment. Try again.',
   invalid: 'The Karpor hub refused the request. Please tell your Karpor administrators.',
 };
+
+/** Why a new token was not handed out: the hub's answer to the dashboard's login check with it. */
+function tokenRefused(status: number): string {
+  const why =
+    status === 401
+      ? 'the Karpor hub did not recognise the new token'
+      : status === 403
+        ? 'the Karpor hub knows the new token but will not let it log in (its role lacks the login check)'
+        : status === 0
+          ? 'the Karpor hub did not answer when I checked the new token'
+          : `the Karpor hub answered ${status} when I checked the new token`;
+  return `I did not send you the token: ${why}, so it would not have worked in the dashboard. I removed the grant. Try again, and tell your Karpor administrators if it keeps happening.`;
+}
 
 export function mayRequest(roles: RolePolicy[]): string {
   if (roles.length === 0) return 'You may not request any Karpor role; ask your Karpor administrators to add you to a group that may.';
@@ -161,6 +174,7 @@ export function say(m: Message): string {
     case 'failed':
       if (m.error instanceof HubError && !m.error.userMessage) return `${HUB_TROUBLE[m.error.kind]} (ref ${m.ref})`;
       if (m.error instanceof UserFacingError) return `${m.error.userMessage} (ref ${m.ref})`;
+      if (m.error instanceof TokenRefusedError) return `${tokenRefused(m.error.status)} (ref ${m.ref})`;
       if (m.error instanceof DirectoryUnavailableError) return `I cannot check your Slack user groups right now, so I can give you nothing. Try again in a few minutes. (ref ${m.ref})`;
       return `Something went wrong on my side; nothing was issued. Try again, and tell your Karpor administrators if it keeps happening (ref ${m.ref}).`;
     // DMs about what others (or time) did
