@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { App } from '@slack/bolt';
 import type { RetryOptions } from '@slack/web-api';
 import type { Settings } from './config/env';
+import { CheckUp } from './check-up';
 import { AccessService } from './domain/access-service';
 import { Approvals } from './domain/approvals';
 import { newId } from './domain/grant';
@@ -11,6 +12,8 @@ import { healthRoutes, type Readiness } from './health';
 import { Housekeeping } from './housekeeping';
 import { HubClient } from './hub/client';
 import { KarporHub } from './hub/karpor-hub';
+import { probeHttp } from './hub/probe-http';
+import { gatherHubFacts, PROBE_ACCOUNT } from './hub/probes';
 import { HubRequestStore } from './hub/requests';
 import { InFlight } from './in-flight';
 import { createIngress } from './ingress/ingress';
@@ -23,6 +26,7 @@ import * as requestButtons from './slack/actions/request-buttons';
 import { SlackApprovalCards } from './slack/approval-cards';
 import * as karporToken from './slack/commands/karpor-token';
 import { SlackDirectory } from './slack/directory';
+import { gatherSlackFacts, NEEDED_SCOPES, webClientSlackProbe } from './slack/doctor-facts';
 import { DmChannels } from './slack/dm-channels';
 import { instrumentSlack } from './slack/instrument';
 import { slackMarkup } from './slack/text/markup';
@@ -37,7 +41,7 @@ export interface ComposeOptions {
   clock?: Clock;
   /** Web API retries; tests turn them off. */
   slackRetries?: RetryOptions;
-  /** Background work: membership refresh, expiry of grants and requests, reminders. */
+  /** Background work: membership refresh, expiry of grants and requests, reminders, the check-up (`doctorMs` 0: only when asked). */
   intervals?: Partial<typeof DEFAULT_INTERVALS>;
 }
 
@@ -47,6 +51,7 @@ const DEFAULT_INTERVALS = {
   housekeepingMs: 60_000,
   reminderMs: 15 * 60_000,
   serverConfigsMs: 5 * 60_000,
+  doctorMs: 10 * 60_000,
   drainMs: 20_000,
 };
 
@@ -65,6 +70,7 @@ export interface KarporTokenBot {
   stop(): Promise<void>;
   housekeeping: Housekeeping;
   rbac: RbacMonitor;
+  checkUp: CheckUp;
   ready(): Promise<Readiness>;
 }
 
@@ -132,6 +138,15 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   const cards = new SlackApprovalCards(client, clock, policy.approvalsChannel, (userId) => dms.of(userId), (err, what) => log.warn({ err }, what));
   const notifier = new SlackNotifier(client, clock, dms, cards);
   const newRef = () => newId(randomBytes, 8);
+  const checkUp = new CheckUp({
+    policy,
+    clock,
+    hubFacts: () => gatherHubFacts(probeHttp(conn), policy, { namespace: settings.hub.namespace, serviceAccount: PROBE_ACCOUNT }),
+    slackFacts: () => gatherSlackFacts(webClientSlackProbe(client), directory, policy, NEEDED_SCOPES),
+    credentialExpiresAt: () => conn.credentialExpiresAt(),
+    log,
+    metrics,
+  });
   const service = new AccessService({
     policy,
     directory,
@@ -143,6 +158,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     markup: slackMarkup,
     log,
     hubAcceptsAnyToken: () => rbac.acceptsAnyToken(),
+    checkUp: () => checkUp.run(),
     pendingRequests: (userId) => store.list({ requester: userId, state: 'pending' }),
     ...(settings.dashboardUrl && { dashboardUrl: settings.dashboardUrl }),
   });
@@ -150,6 +166,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     policy,
     directory,
     store,
+    hub,
     notifier,
     service,
     clock,
@@ -170,6 +187,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   return {
     housekeeping,
     rbac,
+    checkUp,
     ready,
     async start() {
       await app.init();
@@ -180,6 +198,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
       });
       schedule.every(intervals.housekeepingMs, () => housekeeping.run());
       schedule.every(intervals.serverConfigsMs, () => rbac.check());
+      if (intervals.doctorMs > 0) schedule.every(intervals.doctorMs, () => checkUp.run().catch((err: unknown) => log.warn({ err }, 'doctor: check-up failed')));
       return port;
     },
     async stop() {

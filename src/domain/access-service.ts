@@ -1,6 +1,7 @@
 import { parseCommand, type Command, type Markup, type RevokeTarget } from './command';
 import { HubError, TokenRefusedError } from './errors';
 import { isLive, type Grant } from './grant';
+import type { Finding } from './doctor';
 import type { Answer, Message } from './messages';
 import { canRevokeOthers, decide, rolesFor, roleByAlias, type Person, type Policy, type RolePolicy } from './policy';
 import type { Audit, Clock, Directory, Hub, Notifier, Reply } from './ports';
@@ -22,10 +23,12 @@ export interface AccessServiceDeps {
   /** The person's access requests still waiting for a decision, for `status`. */
   pendingRequests?: (userId: string) => Promise<AccessRequest[]>;
   log: { error(obj: object, msg: string): void };
+  /** Runs the check-up of the hub and Slack (`/karpor-token doctor`). */
+  checkUp?: () => Promise<Finding[]>;
 }
 
 /** How a fully answered command ended (for metrics). */
-export type CommandResult = 'invalid' | 'help' | 'status' | 'revoke' | 'refused' | 'issued' | 'failed';
+export type CommandResult = 'invalid' | 'help' | 'status' | 'doctor' | 'revoke' | 'refused' | 'issued' | 'failed';
 
 /** What the Slack edge must still do after a command: most are fully answered; approvals need a modal or a request. */
 export type CommandOutcome =
@@ -62,6 +65,7 @@ export class AccessService {
 
   private async run(userId: string, command: Command, reply: Reply): Promise<CommandOutcome> {
     const outcome = await this.guarded(userId, command.kind, async (): Promise<CommandOutcome> => {
+      if (command.kind === 'doctor') return this.doctor(userId, reply);
       const person = await this.deps.directory.person(userId);
       switch (command.kind) {
         case 'help':
@@ -171,6 +175,23 @@ export class AccessService {
       return done('refused');
     }
     return this.run(userId, { kind: 'request', role: grant.role }, reply);
+  }
+
+  /**
+   * The check-up, for approvers and revokers only: what it shows is how to get around the bot's
+   * protections. Membership is asked of Slack now, and no answer means no check-up.
+   */
+  private async doctor(userId: string, reply: Reply): Promise<CommandOutcome> {
+    const person = await this.deps.directory.personLive(userId);
+    if (!canRevokeOthers(this.deps.policy, person) || !this.deps.checkUp) {
+      this.deps.audit({ event: 'doctor.refused', user: userId });
+      await reply({ kind: 'doctor-refused' });
+      return done('refused');
+    }
+    const findings = await this.deps.checkUp();
+    this.deps.audit({ event: 'doctor.run', user: userId });
+    await reply({ kind: 'doctor', findings, now: this.deps.clock.now() });
+    return done('doctor');
   }
 
   help(person: Person): Message {

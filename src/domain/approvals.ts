@@ -1,6 +1,7 @@
 import type { AccessService } from './access-service';
 import { decide, roleByAlias, type Ask, type Policy, type RolePolicy } from './policy';
-import { StaleRequestError, type Audit, type Clock, type Directory, type Notifier, type Reply, type RequestStore } from './ports';
+import { StaleRequestError, type Audit, type Clock, type Directory, type Hub, type Notifier, type Reply, type RequestStore } from './ports';
+import { summarizeRole, type RoleSummary } from './role-rules';
 import type { StepRefusal } from './messages';
 import * as life from './request';
 import type { AccessRequest, Step } from './request';
@@ -9,6 +10,8 @@ export interface ApprovalsDeps {
   policy: Policy;
   directory: Directory;
   store: RequestStore;
+  /** Where the approval card reads what the role allows. */
+  hub: Pick<Hub, 'roleRules'>;
   notifier: Notifier;
   service: AccessService;
   clock: Clock;
@@ -45,6 +48,7 @@ export class Approvals {
     }
     if (decision.needsReason) return reply({ kind: 'needs-reason', role: decision.role.alias, seconds: decision.seconds });
     const approval = decision.role.approval!;
+    const allows = await this.allows(decision.role);
     const now = clock.now();
     const created = await store.create({
       id: this.deps.newId(),
@@ -56,6 +60,7 @@ export class Approvals {
       createdAt: now,
       expiresAt: new Date(now.getTime() + approval.timeoutSeconds * 1000),
       approvals: [],
+      allows,
       cards: [],
     });
     audit({ event: 'request.opened', request: created.id, user: userId, role: created.role, seconds: created.seconds, reason: created.reason });
@@ -150,6 +155,12 @@ export class Approvals {
     this.deps.audit({ event: final.state === 'delivered' ? 'request.delivered' : 'request.failed', request: final.id, user: final.requester, role: final.role, grant: final.grantId, failure: final.failure });
     await notifier.updateApprovalCards(final);
     await notifier.tell(final.requester, { kind: final.state === 'delivered' ? 'your-request-delivered' : 'your-request-failed', request: final });
+  }
+
+  /** What the role allows, read from the hub now, so that approvers see what they approve; null when the hub cannot say. */
+  private async allows(role: RolePolicy): Promise<RoleSummary | null> {
+    const rules = await this.deps.hub.roleRules(role.clusterRole).catch(() => undefined);
+    return rules ? summarizeRole(role.clusterRole, rules) : null;
   }
 
   /** Applies a decision with compare-and-swap; a person who lost the race is told who won. */

@@ -5,6 +5,8 @@ import type { InputProblem } from './messages';
 export type Command =
   | { kind: 'help' }
   | { kind: 'status' }
+  /** The check-up of the hub and Slack; `selftest` is the same. */
+  | { kind: 'doctor' }
   | { kind: 'request'; role: string; seconds?: number; reason?: string }
   | { kind: 'revoke'; target: RevokeTarget };
 
@@ -37,9 +39,9 @@ export function parseCommand(raw: string, markup: Markup): ParseResult {
   const first = words[0]?.toLowerCase();
 
   if (first === undefined) return reasonText === undefined ? ok({ kind: 'help' }) : fail({ kind: 'reason-needs-role' });
-  if (first === 'help' || first === 'status') {
+  if (first === 'help' || first === 'status' || first === 'doctor' || first === 'selftest') {
     if (words.length > 1 || reasonText !== undefined) return fail({ kind: 'takes-nothing', word: first });
-    return ok({ kind: first });
+    return ok({ kind: first === 'selftest' ? 'doctor' : first });
   }
   if (first === 'revoke') return parseRevoke(words.slice(1), reasonText, markup);
   if (!ROLE.test(first)) {

@@ -1,3 +1,4 @@
+import type { Finding } from './doctor';
 import type { Grant } from './grant';
 import type { RolePolicy } from './policy';
 import type { AccessRequest } from './request';
@@ -12,7 +13,7 @@ export type Message = InputProblem | Refusal | StepRefusal | Answer | Notificati
 export type InputProblem =
   | { kind: 'command-too-long'; length: number; max: number }
   | { kind: 'reason-needs-role' }
-  | { kind: 'takes-nothing'; word: 'help' | 'status' }
+  | { kind: 'takes-nothing'; word: 'help' | 'status' | 'doctor' | 'selftest' }
   | { kind: 'not-a-role'; word: string }
   | { kind: 'unexpected-after-duration'; word: string }
   | DurationProblem
@@ -65,7 +66,10 @@ export type Answer =
   | { kind: 'cancelled' }
   /** A form whose hidden fields no longer make sense (an old modal). */
   | { kind: 'form-expired' }
-  | { kind: 'failed'; error: unknown; ref: string };
+  | { kind: 'failed'; error: unknown; ref: string }
+  /** The check-up's findings, one per check. */
+  | { kind: 'doctor'; findings: Finding[]; now: Date }
+  | { kind: 'doctor-refused' };
 
 /** A lasting DM about something someone else (or time) did. */
 export type Notification =

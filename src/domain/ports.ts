@@ -1,5 +1,6 @@
 import type { Audience, Person, RolePolicy } from './policy';
 import type { Grant, NewGrant } from './grant';
+import type { RoleRule } from './karpor-defaults';
 import type { Message, Notification } from './messages';
 import type { AccessRequest, NewAccessRequest } from './request';
 
@@ -36,6 +37,8 @@ export interface Hub {
   reissue(grant: Grant, identity: Identity): Promise<IssuedToken>;
   grant(id: string): Promise<Grant | undefined>;
   grants(filter: { userId?: string }): Promise<Grant[]>;
+  /** The rules of a ClusterRole as the hub holds them now; undefined when it has no such role. */
+  roleRules(clusterRole: string): Promise<RoleRule[] | undefined>;
   /** Shows the token to the hub the way the dashboard does at login, and nothing else. */
   proveToken(token: string): Promise<TokenProof>;
   /** Deletes the grant object, which revokes every token bound to it. False when it was gone. */

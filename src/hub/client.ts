@@ -1,5 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { HubError } from '../domain/errors';
+import { credentialExpiry } from './credential-expiry';
 import { HubHttp, HubStatusError } from './http';
 import { paths } from './paths';
 
@@ -76,6 +77,13 @@ export class HubClient {
     } finally {
       this.observe(op, Number(process.hrtime.bigint() - started) / 1e9, outcome);
     }
+  }
+
+  /** When the bot's credential stops working (see credentialExpiry); undefined when it cannot be read. */
+  async credentialExpiresAt(): Promise<Date | null | undefined> {
+    const http = await this.http().catch(() => undefined);
+    const credential = await http?.credential().catch(() => undefined);
+    return credential && credentialExpiry(credential);
   }
 
   /** Drops the credentials; the next call reads them again. */

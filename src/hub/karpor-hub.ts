@@ -1,4 +1,5 @@
 import type { Grant, NewGrant } from '../domain/grant';
+import type { RoleRule } from '../domain/karpor-defaults';
 import type { Policy, RolePolicy } from '../domain/policy';
 import type { Clock, Hub, Identity, IssuedToken, TokenProof } from '../domain/ports';
 import type { HubClient } from './client';
@@ -35,6 +36,10 @@ export class KarporHub implements Hub {
 
   reissue(grant: Grant, identity: Identity): Promise<IssuedToken> {
     return this.grantStore.reissue(grant, identity, this.clock.now());
+  }
+
+  roleRules(clusterRole: string): Promise<RoleRule[] | undefined> {
+    return this.probes.clusterRole(clusterRole);
   }
 
   proveToken(token: string): Promise<TokenProof> {

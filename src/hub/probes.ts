@@ -5,6 +5,7 @@
  */
 import { longestRoleSeconds, type HubFacts } from '../domain/doctor';
 import { LOGIN_CHECK, TOKEN_ROLES, type RoleRule } from '../domain/karpor-defaults';
+import { HubError } from '../domain/errors';
 import type { Policy } from '../domain/policy';
 import type { TokenProof } from '../domain/ports';
 import { rbacFlag } from './server-configs';
@@ -21,6 +22,9 @@ export interface ProbeHttp {
   clusterRole(name: string): Promise<RoleRule[] | undefined>;
 }
 
+/** The ServiceAccount, in the bot's namespace and bound to no role, that the token-maximum probe asks a token for. */
+export const PROBE_ACCOUNT = 'karpor-token-probe';
+
 /** Reads a person without a token could try: the cluster list (data) and the login check. */
 export const ANONYMOUS_READS = ['/rest-api/v1/clusters', LOGIN_CHECK];
 
@@ -33,13 +37,18 @@ const BEYOND_LONGEST_SECONDS = 3600;
  */
 export async function gatherHubFacts(http: ProbeHttp, policy: Policy, probeAccount: { namespace: string; serviceAccount: string }): Promise<HubFacts> {
   const names = [...new Set([...TOKEN_ROLES, ...policy.roles.map((r) => r.clusterRole)])];
+  const botRefused: string[] = [];
+  const noteRefusal = (what: string) => (err: unknown) => {
+    if (err instanceof HubError && err.kind === 'forbidden') botRefused.push(what);
+    return undefined;
+  };
   const [rbac, anonymousReads, tokenMaximum, clusterRoles] = await Promise.all([
     rbacEnabled(http),
     Promise.all(ANONYMOUS_READS.map(async (path) => ({ path, status: await http.present(path, null).then((a) => a.status, () => 0) }))),
-    probeTokenMaximum(http, policy, probeAccount),
-    Promise.all(names.map(async (name) => ({ name, rules: await http.clusterRole(name).then((r) => r ?? null, () => undefined) }))),
+    probeTokenMaximum(http, policy, probeAccount, noteRefusal(`a token for ${probeAccount.namespace}/${probeAccount.serviceAccount}`)),
+    Promise.all(names.map(async (name) => ({ name, rules: await http.clusterRole(name).then((r) => r ?? null, noteRefusal(`reading ClusterRole ${name}`)) }))),
   ]);
-  return { rbac, anonymousReads, tokenMaximum, clusterRoles };
+  return { rbac, anonymousReads, tokenMaximum, clusterRoles, botRefused };
 }
 
 /** `CoreOptions.EnableRBAC` from Karpor's `GET /server-configs` (asked without a token, as it needs none). */
@@ -48,14 +57,19 @@ async function rbacEnabled(http: ProbeHttp): Promise<boolean | undefined> {
   return answer?.status === 200 ? rbacFlag(answer.json) : undefined;
 }
 
-async function probeTokenMaximum(http: ProbeHttp, policy: Policy, account: { namespace: string; serviceAccount: string }): Promise<HubFacts['tokenMaximum']> {
+async function probeTokenMaximum(
+  http: ProbeHttp,
+  policy: Policy,
+  account: { namespace: string; serviceAccount: string },
+  onError: (err: unknown) => undefined,
+): Promise<HubFacts['tokenMaximum']> {
   const askedSeconds = longestRoleSeconds(policy) + BEYOND_LONGEST_SECONDS;
   const before = Date.now();
   try {
     const { expirationTimestamp } = await http.tokenRequest(account.namespace, account.serviceAccount, askedSeconds);
     return { askedSeconds, grantedSeconds: Math.round((expirationTimestamp.getTime() - before) / 1000) };
-  } catch {
-    return undefined;
+  } catch (err) {
+    return onError(err);
   }
 }
 

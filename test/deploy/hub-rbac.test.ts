@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { PROBE_ACCOUNT } from '../../src/hub/probes';
 
 type Obj = Record<string, any>;
 
@@ -38,9 +39,11 @@ function grants(rules: Obj[]): string[] {
   return out.sort();
 }
 
-test('holds exactly a ServiceAccount, a ClusterRole and a Role, each bound to it', () => {
-  expect(objects.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ServiceAccount']);
-  expect(get('ServiceAccount').metadata).toMatchObject({ name: SA.name, namespace: SA.namespace });
+test("holds exactly the bot's ServiceAccount, a ClusterRole and a Role, each bound to it, and the check-up's probe account, bound to nothing", () => {
+  expect(objects.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ServiceAccount', 'ServiceAccount']);
+  const accounts = objects.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata);
+  expect(accounts).toEqual([expect.objectContaining({ name: SA.name, namespace: SA.namespace }), expect.objectContaining({ name: PROBE_ACCOUNT, namespace: SA.namespace })]);
+  for (const binding of objects.filter((o) => o.kind.endsWith('Binding'))) expect(binding.subjects).not.toContainEqual(expect.objectContaining({ name: PROBE_ACCOUNT }));
   expect(get('ClusterRoleBinding').roleRef).toEqual({ apiGroup: RBAC, kind: 'ClusterRole', name: get('ClusterRole').metadata.name });
   expect(get('ClusterRoleBinding').subjects).toEqual([SA]);
   expect(get('Role').metadata.namespace).toBe(SA.namespace);
@@ -56,6 +59,9 @@ test('cluster-wide: bindings, `bind` on the two Karpor roles only, and reading /
       `${RBAC}/clusterrolebindings create (any)`,
       `${RBAC}/clusterroles bind karpor-guest`,
       `${RBAC}/clusterroles bind karpor-admin`,
+      // What those roles allow: the check-up compares them with Karpor's defaults, the approval card summarises them.
+      `${RBAC}/clusterroles get karpor-guest`,
+      `${RBAC}/clusterroles get karpor-admin`,
       // Whether the hub enforces RBAC at all (EnableRBAC): tokens protect nothing when it does not.
       'url /server-configs get',
     ].sort(),

@@ -1,4 +1,5 @@
 import { say as word, USAGE } from '../../src/slack/text/answers';
+import type { Finding } from '../../src/domain/doctor';
 import { DeliveryError, HubError } from '../../src/domain/errors';
 import type { Grant } from '../../src/domain/grant';
 import type { Person } from '../../src/domain/policy';
@@ -423,5 +424,60 @@ describe('expiry reminders and Extend', () => {
     await w.service.extend(U.eng, 'aaaaaaaaaa', lost.reply);
     expect(lost.lastText()).toContain('You are not in a group that may request `guest`.');
     expect(w.hub.callsOf('issue')).toHaveLength(1);
+  });
+});
+
+describe('doctor (and its alias selftest)', () => {
+  const findings: Finding[] = [
+    { check: 'rbac', status: 'ok', state: 'on' },
+    { check: 'anonymous-reads', status: 'fail', state: 'open', openPaths: ['/rest-api/v1/clusters'] },
+  ];
+  const checkUp = () => {
+    const runs: number[] = [];
+    return { runs, run: async () => (runs.push(1), findings) };
+  };
+
+  test.each<[string, string, string]>([
+    ['an approver', U.appr1, 'doctor'],
+    ['a revoker', U.admin, 'doctor'],
+    ['a revoker, as selftest', U.admin, 'selftest'],
+  ])('%s gets the findings in one answer', async (_who, userId, word_) => {
+    const c = checkUp();
+    const w = world({ checkUp: c.run });
+    const r = new Replies();
+    const outcome = await w.service.command(userId, word_, r.reply);
+    expect(outcome).toEqual({ kind: 'done', result: 'doctor' });
+    expect(c.runs).toHaveLength(1);
+    expect(r.all).toEqual([{ kind: 'doctor', findings, now: w.clock.now() }]);
+    // Membership was asked of Slack at the moment of the command, not taken from a cache.
+    expect(w.directory.liveLookups).toBe(1);
+    expect(w.audits).toEqual([{ event: 'doctor.run', user: userId }]);
+  });
+
+  test.each<[string, string]>([
+    ['an engineer', U.eng],
+    ['someone in no group', U.outsider],
+  ])('%s is refused, and nothing is checked', async (_who, userId) => {
+    const c = checkUp();
+    const w = world({ checkUp: c.run });
+    const { texts, outcome } = await say(w, userId, 'doctor');
+    expect(outcome).toEqual({ kind: 'done', result: 'refused' });
+    expect(texts).toEqual(['Only approvers and the people who may revoke grants can run the check-up (`/karpor-token doctor` or `selftest`).']);
+    expect(c.runs).toHaveLength(0);
+    expect(w.audits).toEqual([{ event: 'doctor.refused', user: userId }]);
+  });
+
+  test('when membership cannot be known, nobody gets the check-up', async () => {
+    const c = checkUp();
+    const w = world({ checkUp: c.run });
+    w.directory.unavailable = true;
+    const { texts } = await say(w, U.admin, 'doctor');
+    expect(texts[0]).toMatch(/^I cannot check your Slack user groups right now/);
+    expect(c.runs).toHaveLength(0);
+  });
+
+  test('doctor takes nothing after it', async () => {
+    const w = world({ checkUp: checkUp().run });
+    expect((await say(w, U.admin, 'doctor now')).texts[0]).toMatch(/^`doctor` takes nothing after it\./);
   });
 });

@@ -1,5 +1,7 @@
 import { AccessService } from '../../src/domain/access-service';
 import { Approvals } from '../../src/domain/approvals';
+import type { Finding } from '../../src/domain/doctor';
+import { KARPOR_DEFAULT_RULES, type RoleRule } from '../../src/domain/karpor-defaults';
 import { DirectoryUnavailableError } from '../../src/domain/errors';
 import type { Grant, NewGrant } from '../../src/domain/grant';
 import { serviceAccountName } from '../../src/domain/identity';
@@ -160,6 +162,15 @@ export class FakeHub implements Hub {
     this.calls.push({ method: 'reissue', args: [grant.id, identity] });
     await tick();
     return { grant, token: this.nextToken() };
+  }
+
+  /** ClusterRoles on the hub: Karpor's presets as Karpor makes them unless changed. */
+  readonly clusterRoles = new Map<string, RoleRule[]>(Object.entries(KARPOR_DEFAULT_RULES).map(([k, v]) => [k, structuredClone([...v])]));
+
+  async roleRules(clusterRole: string): Promise<RoleRule[] | undefined> {
+    this.calls.push({ method: 'roleRules', args: [clusterRole] });
+    await tick();
+    return this.clusterRoles.get(clusterRole);
   }
 
   async proveToken(token: string): Promise<TokenProof> {
@@ -379,7 +390,7 @@ export interface World {
   replica(instance: string): Approvals;
 }
 
-export function world(opts: { policy?: Policy; groups?: Record<string, string[]>; dashboardUrl?: string; instance?: string } = {}): World {
+export function world(opts: { policy?: Policy; groups?: Record<string, string[]>; dashboardUrl?: string; instance?: string; checkUp?: () => Promise<Finding[]> } = {}): World {
   const clock = new FakeClock();
   const hub = new FakeHub(clock);
   const notifier = new RecordingNotifier();
@@ -401,9 +412,10 @@ export function world(opts: { policy?: Policy; groups?: Record<string, string[]>
     markup: slackMarkup,
     pendingRequests: (userId) => store.list({ requester: userId, state: 'pending' }),
     ...(opts.dashboardUrl && { dashboardUrl: opts.dashboardUrl }),
+    ...(opts.checkUp && { checkUp: opts.checkUp }),
     log: { error: (obj, msg) => void errors.push({ obj, msg }) },
   });
   const approvalsFor = (instance: string): Approvals =>
-    new Approvals({ policy, directory, store, notifier, service, clock, audit: (e) => void audits.push(e), newId: () => `req${String(++ids).padStart(7, '0')}`, instance });
+    new Approvals({ policy, directory, store, hub, notifier, service, clock, audit: (e) => void audits.push(e), newId: () => `req${String(++ids).padStart(7, '0')}`, instance });
   return { clock, hub, notifier, directory, store, policy, audits, errors, service, approvals: approvalsFor(opts.instance ?? 'replica-a'), replica: approvalsFor };
 }

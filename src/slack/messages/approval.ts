@@ -3,13 +3,15 @@ import { formatDuration } from '../../domain/duration';
 import { relative, utc } from '../../domain/grant';
 import type { AccessRequest } from '../../domain/request';
 import { escapeMrkdwn } from '../text/markup';
+import { roleAllowsLines } from '../text/role-rules';
 import { ACTION, FIELD, VIEW } from './ids';
 import { outcome, say } from '../text/answers';
 import type { SlackMessage } from './token';
 
 function summary(req: AccessRequest): string {
   const reason = req.reason ? `\n>${escapeMrkdwn(req.reason).replace(/\n/g, '\n>')}` : '';
-  return `<@${req.requester}> asks for *${req.role}* for *${formatDuration(req.seconds)}*.${reason}`;
+  const allows = roleAllowsLines(req.allows).map((l) => `\n${l}`).join('');
+  return `<@${req.requester}> asks for *${req.role}* for *${formatDuration(req.seconds)}*.${reason}${allows}`;
 }
 
 /** The approvers' card: who asks for what and why, and the buttons while it is open. */

@@ -5,12 +5,13 @@ import type { Message } from '../../domain/messages';
 import { MIN_SECONDS, type RolePolicy } from '../../domain/policy';
 import type { AccessRequest } from '../../domain/request';
 import { RBAC_OFF } from '../../rbac-monitor';
+import { doctorMessage } from './doctor';
 
 /** Every sentence the bot says in answers and DMs, in Slack's mrkdwn, from what the domain decided. */
 
 export const USAGE =
   'Usage: `/karpor-token <role> [duration] [-- reason]`, `/karpor-token status`, ' +
-  '`/karpor-token revoke [<grant-id>|all|@person]`, `/karpor-token help`. Durations look like 30m, 8h, 1h30m, 2d.';
+  '`/karpor-token revoke [<grant-id>|all|@person]`, `/karpor-token doctor` (approvers), `/karpor-token help`. Durations look like 30m, 8h, 1h30m, 2d.';
 
 const mention = (userId: string) => `<@${userId}>`;
 
@@ -177,6 +178,10 @@ export function say(m: Message): string {
       if (m.error instanceof TokenRefusedError) return `${tokenRefused(m.error.status)} (ref ${m.ref})`;
       if (m.error instanceof DirectoryUnavailableError) return `I cannot check your Slack user groups right now, so I can give you nothing. Try again in a few minutes. (ref ${m.ref})`;
       return `Something went wrong on my side; nothing was issued. Try again, and tell your Karpor administrators if it keeps happening (ref ${m.ref}).`;
+    case 'doctor':
+      return doctorMessage(m.findings, m.now).text;
+    case 'doctor-refused':
+      return 'Only approvers and the people who may revoke grants can run the check-up (`/karpor-token doctor` or `selftest`).';
     // DMs about what others (or time) did
     case 'your-grants-revoked':
       return `${mention(m.by)} revoked your Karpor grants (${m.count}).`;

@@ -78,6 +78,11 @@ function words(f: Finding, now: Date): string {
         return `*Policy roles*: ${list(f.missing.map((m) => `${code(m.role)} points at ClusterRole ${code(m.clusterRole)}`))}, which the hub does not have, so tokens for it fail. Fix \`clusterRole\` in the policy or create the role on the hub.`;
       if (f.unknown.length) return `*Policy roles*: could not read ClusterRole ${list(f.unknown.map(code))} on the hub.`;
       return '*Policy roles*: every role points at a ClusterRole the hub has.';
+    case 'hub-identity':
+      if (f.state === 'works') return "*The bot's hub identity* works: the hub accepted its credential, made it a probe token and let it read the roles it binds.";
+      if (f.state === 'refused')
+        return `*The bot's hub identity* was refused ${list(f.refused.map(code))}: its credential or its hub RBAC is wrong. Apply the bot's hub RBAC (\`deploy/hub/rbac.yaml\`) again, with every policy role's ClusterRole in it, and check the credential the bot uses.`;
+      return "*The bot's hub identity*: could not be checked (the probe token or a role could not be had); see the lines above.";
     case 'bot-credential':
       switch (f.state) {
         case 'valid':
