@@ -117,7 +117,7 @@ export class Approvals {
       if (!next) continue;
       this.deps.audit({ event: 'request.expired', request: next.id, user: next.requester, role: next.role });
       await this.deps.notifier.updateApprovalCards(next);
-      await this.deps.notifier.tell(next.requester, { kind: 'your-request-expired', request: next, now });
+      await this.deps.notifier.tell(next.requester, { kind: 'your-request-expired', request: next });
     }
     for (const req of await store.list({ state: 'approved' })) {
       const claimedAt = req.claim ? req.claim.at.getTime() : 0;

@@ -76,6 +76,6 @@ export type Notification =
   | { kind: 'your-grants-revoked'; by: string; count: number }
   | { kind: 'your-grant-revoked'; by: string; grant: Grant }
   | { kind: 'your-request-denied'; by: string; request: AccessRequest; reason: string }
-  | { kind: 'your-request-expired'; request: AccessRequest; now: Date }
+  | { kind: 'your-request-expired'; request: AccessRequest }
   | { kind: 'your-request-delivered'; request: AccessRequest }
   | { kind: 'your-request-failed'; request: AccessRequest };

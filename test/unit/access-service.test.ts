@@ -24,7 +24,7 @@ describe('command: direct grants', () => {
     const w = world({ dashboardUrl: 'https://karpor.example.com' });
     const { texts, outcome } = await say(w, U.eng, 'guest 2h');
     expect(outcome).toMatchObject({ kind: 'done' });
-    expect(texts).toEqual(['Your `guest` token is in your DM with me. It expires in 2h.']);
+    expect(texts).toEqual(['Your `guest` token is in your DM with me. It expires <!date^1893506400^{date_short_pretty} {time}|2030-01-01 14:00 UTC> (in 2h).']);
     const issues = w.hub.callsOf('issue');
     expect(issues).toHaveLength(1);
     expect(issues[0]!.args).toEqual([
@@ -212,8 +212,8 @@ describe('help and status', () => {
     grantOf(w, U.eng2, 'eeeeeeeeee');
     expect((await say(w, U.eng, 'status')).texts).toEqual([
       'Your active Karpor grants:\n' +
-        '• `aaaaaaaaaa` guest, expires in 1h 30m\n' +
-        `• \`bbbbbbbbbb\` admin, expires in 1d 2h, approved by <@${U.appr1}>, <@${U.appr2}>`,
+        '• `aaaaaaaaaa` guest, expires <!date^1893504600^{date_short_pretty} {time}|2030-01-01 13:30 UTC> (in 1h 30m)\n' +
+        `• \`bbbbbbbbbb\` admin, expires <!date^1893592800^{date_short_pretty} {time}|2030-01-02 14:00 UTC> (in 1d 2h), approved by <@${U.appr1}>, <@${U.appr2}>`,
     ]);
   });
   test('status also lists my requests still waiting for approval', async () => {
@@ -221,7 +221,7 @@ describe('help and status', () => {
     await w.approvals.request(U.plat, { role: 'admin', seconds: 3600, reason: 'deploy' }, async () => undefined);
     await w.approvals.request(U.eng2, { role: 'admin', seconds: 3600, reason: 'not mine' }, async () => undefined);
     const text = (await say(w, U.plat, 'status')).texts[0]!;
-    expect(text).toMatch(/^You have no active Karpor grants\.\nYour requests waiting for approval:\n• `req0000001` admin for 1h, open until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 30m\)$/);
+    expect(text).toMatch(/^You have no active Karpor grants\.\nYour requests waiting for approval:\n• `req0000001` admin for 1h, open until <!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC> \(in 30m\)$/);
     w.clock.advance(31 * MIN);
     expect((await say(w, U.plat, 'status')).texts).toEqual(['You have no active Karpor grants.']);
   });
@@ -416,7 +416,7 @@ describe('expiry reminders and Extend', () => {
 
     const mine = new Replies();
     await w.service.extend(U.eng, 'aaaaaaaaaa', mine.reply);
-    expect(mine.texts).toEqual(['Your `guest` token is in your DM with me. It expires in 1h.']);
+    expect(mine.texts).toEqual(['Your `guest` token is in your DM with me. It expires <!date^1893502800^{date_short_pretty} {time}|2030-01-01 13:00 UTC> (in 1h).']);
     expect(w.hub.callsOf('issue')).toHaveLength(1);
 
     w.directory.groupsOf[U.eng] = [];

@@ -4,7 +4,7 @@ import { KARPOR_DEFAULT_RULES } from '../../src/domain/karpor-defaults';
 import { approvalCard } from '../../src/slack/messages/approval';
 import { Replies, U, world } from './fakes';
 
-const cardText = (req: Parameters<typeof approvalCard>[0], now: Date) => approvalCard(req, now).blocks.map((b) => ('text' in b && b.text ? b.text.text : '')).join('\n');
+const cardText = (req: Parameters<typeof approvalCard>[0], now: Date) => approvalCard(req, now).blocks.map((b) => ('text' in b && b.text ? (b.text as { text: string }).text : '')).join('\n');
 
 test("the request records what the role's ClusterRole allows, and the card says it", async () => {
   const w = world();

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import { relative, utc, type Grant } from '../../domain/grant';
+import { relative, type Grant } from '../../domain/grant';
+import { slackDate } from '../text/markup';
 import type { TokenDelivery } from '../../domain/ports';
 import { ACTION } from './ids';
 
@@ -13,11 +14,11 @@ export function tokenMessage({ grant, token, dashboardUrl }: TokenDelivery, now:
   const where = dashboardUrl ? `<${dashboardUrl}|the Karpor dashboard>` : 'the Karpor dashboard';
   return {
     // The notification preview: never the token itself.
-    text: `Your Karpor ${grant.role} token, valid until ${utc(grant.expiresAt)}`,
+    text: `Your Karpor ${grant.role} token, valid until ${slackDate(grant.expiresAt)}`,
     blocks: [
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `*Your Karpor \`${grant.role}\` token* — valid until *${utc(grant.expiresAt)}* (${relative(grant.expiresAt, now)}).` },
+        text: { type: 'mrkdwn', text: `*Your Karpor \`${grant.role}\` token* — valid until *${slackDate(grant.expiresAt)}* (${relative(grant.expiresAt, now)}).` },
       },
       { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${token}\`\`\`` } },
       {
@@ -33,15 +34,15 @@ export function tokenMessage({ grant, token, dashboardUrl }: TokenDelivery, now:
   };
 }
 
-/** The lasting DM card for a grant: no token, but the buttons to get one again or to revoke. */
-export function grantCard(grant: Grant, now: Date): SlackMessage {
+/** The lasting DM card for a grant: no token, but the buttons to get one again or to revoke. No relative time: it would go stale. */
+export function grantCard(grant: Grant): SlackMessage {
   const approved = grant.approvedBy?.length ? ` Approved by ${grant.approvedBy.map((u) => `<@${u}>`).join(', ')}.` : '';
   return {
-    text: `Karpor grant ${grant.id}: ${grant.role} until ${utc(grant.expiresAt)}`,
+    text: `Karpor grant ${grant.id}: ${grant.role} until ${slackDate(grant.expiresAt)}`,
     blocks: [
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `:key: Karpor grant \`${grant.id}\`: *${grant.role}* until ${utc(grant.expiresAt)} (${relative(grant.expiresAt, now)}).${approved}` },
+        text: { type: 'mrkdwn', text: `:key: Karpor grant \`${grant.id}\`: *${grant.role}* until ${slackDate(grant.expiresAt)}.${approved}` },
       },
       {
         type: 'actions',
@@ -73,9 +74,9 @@ export function endedGrantCard(grant: Pick<Grant, 'id' | 'role'>, why: string): 
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:lock: ${text}` } }] };
 }
 
-/** Shortly before the end: when, and a button to ask for the same role again. */
-export function expiryReminder(grant: Grant, now: Date): SlackMessage {
-  const text = `Your Karpor \`${grant.role}\` grant \`${grant.id}\` ends ${relative(grant.expiresAt, now)} (${utc(grant.expiresAt)}).`;
+/** Shortly before the end: when (no relative time: the DM stays), and a button to ask for the same role again. */
+export function expiryReminder(grant: Grant): SlackMessage {
+  const text = `Your Karpor \`${grant.role}\` grant \`${grant.id}\` ends ${slackDate(grant.expiresAt)}.`;
   return {
     text,
     blocks: [

@@ -1,11 +1,12 @@
 import { DirectoryUnavailableError, HubError, TokenRefusedError, UserFacingError, type HubErrorKind } from '../../domain/errors';
 import { formatDuration } from '../../domain/duration';
-import { relative, utc } from '../../domain/grant';
+import { relative } from '../../domain/grant';
 import type { Message } from '../../domain/messages';
 import { MIN_SECONDS, type RolePolicy } from '../../domain/policy';
 import type { AccessRequest } from '../../domain/request';
 import { RBAC_OFF } from '../../rbac-monitor';
 import { doctorMessage } from './doctor';
+import { slackDate } from './markup';
 
 /** Every sentence the bot says in answers and DMs, in Slack's mrkdwn, from what the domain decided. */
 
@@ -46,7 +47,7 @@ export function mayRequest(roles: RolePolicy[]): string {
 /** How a request ended, for the loser of a race and for the cards: `denied by @x at …`. */
 export function outcome(req: AccessRequest): string {
   const by = req.decidedBy ? ` by ${mention(req.decidedBy)}` : '';
-  const at = req.decidedAt ? ` at ${utc(req.decidedAt)}` : '';
+  const at = req.decidedAt ? ` (${slackDate(req.decidedAt)})` : '';
   switch (req.state) {
     case 'approved':
     case 'delivered':
@@ -107,7 +108,7 @@ export function say(m: Message): string {
     case 'not-the-requester':
       return 'Only the person who asked can cancel this request.';
     case 'request-expired':
-      return `This request expired ${relative(m.expiresAt, m.now)} without a decision.`;
+      return `This request expired ${slackDate(m.expiresAt)} (${relative(m.expiresAt, m.now)}) without a decision.`;
     case 'request-decided':
       return `This request was already ${outcome(m.request)}.`;
     case 'not-in-state':
@@ -120,7 +121,7 @@ export function say(m: Message): string {
       return `The role \`${m.role}\` is no longer in the policy.`;
     // Answers
     case 'issued':
-      return `Your \`${m.role}\` token is in your DM with me.${m.expiresAt ? ` It expires ${relative(m.expiresAt, m.now)}.` : ''}`;
+      return `Your \`${m.role}\` token is in your DM with me.${m.expiresAt ? ` It expires ${slackDate(m.expiresAt)} (${relative(m.expiresAt, m.now)}).` : ''}`;
     case 'help':
       return [
         ...(m.hubAcceptsAnyToken ? [`:warning: ${RBAC_OFF}`] : []),
@@ -133,10 +134,10 @@ export function say(m: Message): string {
       const parts = [
         m.grants.length === 0
           ? 'You have no active Karpor grants.'
-          : `Your active Karpor grants:\n${m.grants.map((g) => `• \`${g.id}\` ${g.role}, expires ${relative(g.expiresAt, m.now)}${approvedBy(g.approvedBy)}`).join('\n')}`,
+          : `Your active Karpor grants:\n${m.grants.map((g) => `• \`${g.id}\` ${g.role}, expires ${slackDate(g.expiresAt)} (${relative(g.expiresAt, m.now)})${approvedBy(g.approvedBy)}`).join('\n')}`,
       ];
       if (m.requests.length > 0) {
-        parts.push(`Your requests waiting for approval:\n${m.requests.map((r) => `• \`${r.id}\` ${r.role} for ${formatDuration(r.seconds)}, open until ${utc(r.expiresAt)} (${relative(r.expiresAt, m.now)})`).join('\n')}`);
+        parts.push(`Your requests waiting for approval:\n${m.requests.map((r) => `• \`${r.id}\` ${r.role} for ${formatDuration(r.seconds)}, open until ${slackDate(r.expiresAt)} (${relative(r.expiresAt, m.now)})`).join('\n')}`);
       }
       return parts.join('\n');
     }
@@ -161,7 +162,7 @@ export function say(m: Message): string {
     case 'needs-reason':
       return `\`${m.role}\` needs a reason: \`/karpor-token ${m.role} ${formatDuration(m.seconds)} -- <why you need it>\`.`;
     case 'request-pending':
-      return `Your request for \`${m.request.role}\` (${formatDuration(m.request.seconds)}) is waiting for approval until ${utc(m.request.expiresAt)}. The token will come to your DM with me.`;
+      return `Your request for \`${m.request.role}\` (${formatDuration(m.request.seconds)}) is waiting for approval until ${slackDate(m.request.expiresAt)}. The token will come to your DM with me.`;
     case 'approval-recorded':
       return `Your approval is recorded; the request needs ${m.more} more.`;
     case 'approved':
@@ -190,7 +191,7 @@ export function say(m: Message): string {
     case 'your-request-denied':
       return `${mention(m.by)} denied your request for \`${m.request.role}\` (${formatDuration(m.request.seconds)}): ${m.reason}`;
     case 'your-request-expired':
-      return `Your request for \`${m.request.role}\` expired ${relative(m.request.expiresAt, m.now)} without a decision. Ask again if you still need it.`;
+      return `Your request for \`${m.request.role}\` expired ${slackDate(m.request.expiresAt)} without a decision. Ask again if you still need it.`;
     case 'your-request-delivered':
       return `${mention(m.request.decidedBy ?? '')} approved your request for \`${m.request.role}\`; the token is in this DM (visible only to you).`;
     case 'your-request-failed':

@@ -1,9 +1,9 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration';
-import { relative, utc } from '../../domain/grant';
+import { relative } from '../../domain/grant';
 import type { Finding, Status } from '../../domain/doctor';
 import { overall } from '../../domain/doctor';
-import { code, list, shortList } from './markup';
+import { code, list, shortList, slackDate } from './markup';
 import { permissionText } from './role-rules';
 
 const MARK: Record<Status, string> = { ok: '✅', warn: '⚠️', fail: '❌' };
@@ -40,7 +40,7 @@ export function doctorMessage(findings: readonly Finding[], now: Date): { text: 
     text: title,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: 'Karpor token bot check-up' } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `${MARK[overall(findings)]} ${verdict} (checked ${utc(now)}).` }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `${MARK[overall(findings)]} ${verdict} (checked ${slackDate(now)}).` }] },
       ...findings.map((f): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: doctorLine(f, now) } })),
     ],
   };
@@ -86,11 +86,11 @@ function words(f: Finding, now: Date): string {
     case 'bot-credential':
       switch (f.state) {
         case 'valid':
-          return `*The bot's hub credential* is valid until ${utc(f.expiresAt!)} (${relative(f.expiresAt!, now)}).`;
+          return `*The bot's hub credential* is valid until ${slackDate(f.expiresAt!)} (${relative(f.expiresAt!, now)}).`;
         case 'expiring':
-          return `*The bot's hub credential* expires ${relative(f.expiresAt!, now)} (${utc(f.expiresAt!)}): renew it before then.`;
+          return `*The bot's hub credential* expires ${relative(f.expiresAt!, now)} (${slackDate(f.expiresAt!)}): renew it before then.`;
         case 'expired':
-          return `*The bot's hub credential* expired ${relative(f.expiresAt!, now)} (${utc(f.expiresAt!)}): the bot cannot work on the hub until it is renewed.`;
+          return `*The bot's hub credential* expired ${relative(f.expiresAt!, now)} (${slackDate(f.expiresAt!)}): the bot cannot work on the hub until it is renewed.`;
         case 'never':
           return "*The bot's hub credential* does not expire.";
         default:
