@@ -1,3 +1,4 @@
+import { HubError } from '../../src/domain/errors';
 import type { RoleRule } from '../../src/domain/karpor-defaults';
 import { gatherHubFacts, proveToken, type ProbeHttp } from '../../src/hub/probes';
 import { samplePolicy } from './fakes';
@@ -94,4 +95,15 @@ test.each<[string, Answer, Awaited<ReturnType<typeof proveToken>>]>([
   const hub = new TableHub({ '/rest-api/v1/authn': answer });
   expect(await proveToken(hub, 'the-token')).toEqual(proof);
   expect(hub.asked).toEqual([{ path: '/rest-api/v1/authn', bearer: 'the-token' }]);
+});
+
+test("the hub's refusals of the bot itself are named (its identity check), other failures are not", async () => {
+  const hub = new TableHub(
+    {},
+    { 'karpor-guest': new HubError('forbidden', 'read clusterrole: 403'), 'karpor-admin': new HubError('unavailable', 'read clusterrole: 503') },
+    () => new HubError('forbidden', 'probe token maximum: 403'),
+  );
+  const facts = await gatherHubFacts(hub, samplePolicy(), account);
+  expect(facts.botRefused?.sort()).toEqual(['a token for karpor-bot/karpor-token-probe', 'reading ClusterRole karpor-guest']);
+  expect(facts.clusterRoles.find((r) => r.name === 'karpor-admin')?.rules).toBeUndefined();
 });
