@@ -57,7 +57,7 @@ export function grantCard(grant: Grant): SlackMessage {
             value: grant.id,
             confirm: {
               title: { type: 'plain_text', text: 'Revoke this grant?' },
-              text: { type: 'plain_text', text: 'Every token of this grant stops working at once.' },
+              text: { type: 'plain_text', text: 'Every token of this grant stops working within 10 seconds.' },
               confirm: { type: 'plain_text', text: 'Revoke' },
               deny: { type: 'plain_text', text: 'Keep it' },
             },
