@@ -8,6 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import type { PolicyInput } from '../src/config/policy-file';
+import { roleNamespace } from '../src/domain/identity';
 import { startFakeSlack, type FakeSlack, type FakeUserGroup } from '../test/fakes/slack-api';
 import { ensureHubBinaries, startHub, type RunningHub } from '../test/hub/harness';
 import { botIdentity, tokenIn } from '../test/support/bot';
@@ -538,7 +540,7 @@ async function main(): Promise<void> {
     const adminToken = kubeconfig.users[0]!.user.token;
 
     const namespace = await createNamespace(uniqueName('bench'));
-    const botKubeconfig = await botIdentity(namespace);
+    const botKubeconfig = await botIdentity(namespace, POLICY as PolicyInput);
     botKubeconfigDir = path.dirname(botKubeconfig);
     slack = await startFakeSlack({ botToken: BOT_TOKEN, usergroups: GROUPS });
     const arrivals = new SlackArrivals(slack);
@@ -560,12 +562,14 @@ async function main(): Promise<void> {
     const rssAtReadyMb = round(rssKb(bot.pid) / 1024, 1);
     const ctx: Context = { hub, adminToken, slack, bot, pids: { bot: bot.pid, ...hubPids(hub.dir) } };
     const sender = new CommandSender(bot.eventsUrl, SIGNING_SECRET, slack, CONFIG.concurrency);
-    const op = botOp(sender, arrivals, namespace);
+    // Tokens come from the role's namespace, where grants live too.
+    const roleNs = roleNamespace({ mode: 'shared', prefix: PREFIX }, ROLE);
+    const op = botOp(sender, arrivals, roleNs);
     const serviceAccount = `${PREFIX}-${ROLE}`;
-    const floor = new Floor(botKubeconfig, namespace, serviceAccount, slack.url, BOT_TOKEN, CONFIG.concurrency);
+    const floor = new Floor(botKubeconfig, roleNs, serviceAccount, slack.url, BOT_TOKEN, CONFIG.concurrency);
     const kubectlHome = path.join(tmp, 'home');
     fs.mkdirSync(kubectlHome);
-    const viaKubectl = kubectlOp(hub, namespace, serviceAccount, kubectlHome);
+    const viaKubectl = kubectlOp(hub, roleNs, serviceAccount, kubectlHome);
     const phases: Record<string, PhaseRecord> = {};
 
     // Warm-up: every load user once (their DM channel gets known, JIT and connections warm up),
@@ -644,7 +648,7 @@ async function main(): Promise<void> {
       machine: mach,
       versions: ver,
       setup: {
-        bot: `node ${BOT_NODE_OPTIONS.join(' ')} dist/main.js, HTTP mode, LOG_LEVEL=warn, least-privilege hub identity from deploy/hub/rbac.yaml`,
+        bot: `node ${BOT_NODE_OPTIONS.join(' ')} dist/main.js, HTTP mode, LOG_LEVEL=warn, least-privilege hub identity from setup-hub`,
         policy: POLICY,
         groups: GROUPS.map((g) => ({ id: g.id, handle: g.handle, members: g.users.length })),
         command: `/karpor-token ${COMMAND_TEXT}`,

@@ -1,6 +1,6 @@
 // The whole bot, locally, without a Slack workspace or a Karpor install: a local hub (the test
 // hub: kube-apiserver + etcd seeded with Karpor's roles), the real bot with its least-privilege
-// identity from deploy/hub/rbac.yaml, and a web page that stands in for Slack.
+// identity from the setup step (src/setup), and a web page that stands in for Slack.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -13,7 +13,7 @@ import { createLog } from '../src/log';
 import { startFakeSlack, type FakeSlack } from '../test/fakes/slack-api';
 import { ensureHubBinaries, hubBinDir, startHub, type RunningHub } from '../test/hub/harness';
 import { botIdentity } from '../test/support/bot';
-import { createNamespace, serviceAccountToken, writeKubeconfigForToken } from '../test/support/hub';
+import { createNamespace } from '../test/support/hub';
 import { GROUPS, PEOPLE, playgroundPolicy } from './directory';
 import { startPageServer, type PageServer } from './server';
 import { Workspace } from './workspace';
@@ -102,20 +102,11 @@ export async function startPlayground(opts: PlaygroundOptions = {}): Promise<Pla
     process.env.KARPOR_TEST_HUB_KUBECONFIG = kubeconfig;
     process.env.KARPOR_TEST_HUB_SERVER = hubServer;
 
-    progress(`Giving the bot its identity from deploy/hub/rbac.yaml in namespace ${namespace}`);
+    progress(`Giving the bot its identity on the hub (the setup step), home namespace ${namespace}`);
     await ensureNamespace(namespace);
-    const botKubeconfig = await botIdentity(namespace);
+    const botKubeconfig = await botIdentity(namespace, playgroundPolicy(prefix));
     cleanups.push(() => fs.rmSync(path.dirname(botKubeconfig), { recursive: true, force: true }));
-    // botIdentity's token lasts an hour; the bot reads its kubeconfig again when the hub says 401.
-    const renew = setInterval(() => {
-      serviceAccountToken(namespace, 'karpor-token-bot', 3600).then(
-        (token) => writeKubeconfigForToken(botKubeconfig, hubServer, token),
-        (err: unknown) => progress(`Could not renew the bot's hub token: ${(err as Error).message}`),
-      );
-    }, 30 * 60_000);
-    renew.unref();
-    cleanups.push(() => clearInterval(renew));
-
+    // botIdentity's token lasts an hour; the bot renews it itself (in memory) before it ends.
     progress('Starting the bot and the page');
     const botToken = `xoxb-playground-${randomBytes(12).toString('hex')}`;
     const signingSecret = randomBytes(24).toString('hex');

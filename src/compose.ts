@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type * as k8s from '@kubernetes/client-node';
 import { App } from '@slack/bolt';
 import type { RetryOptions } from '@slack/web-api';
 import type { Settings } from './config/env';
@@ -10,10 +11,11 @@ import type { Policy } from './domain/policy';
 import { systemClock, type AuditEvent, type Clock } from './domain/ports';
 import { healthRoutes, type Readiness } from './health';
 import { Housekeeping } from './housekeeping';
+import { HubCredential } from './hub-credential';
 import { HubClient } from './hub/client';
 import { KarporHub } from './hub/karpor-hub';
 import { probeHttp } from './hub/probe-http';
-import { gatherHubFacts, PROBE_ACCOUNT } from './hub/probes';
+import { gatherHubFacts } from './hub/probes';
 import { HubRequestStore } from './hub/requests';
 import { InFlight } from './in-flight';
 import { createIngress } from './ingress/ingress';
@@ -21,6 +23,7 @@ import { auditTo, slackLogger, type Log } from './log';
 import { Metrics } from './metrics';
 import { RbacMonitor } from './rbac-monitor';
 import { Schedule } from './schedule';
+import { PROBE_ACCOUNT } from './setup/hub-objects';
 import * as grantButtons from './slack/actions/grant-buttons';
 import * as requestButtons from './slack/actions/request-buttons';
 import { SlackApprovalCards } from './slack/approval-cards';
@@ -43,6 +46,8 @@ export interface ComposeOptions {
   slackRetries?: RetryOptions;
   /** Background work: membership refresh, expiry of grants and requests, reminders, the check-up (`doctorMs` 0: only when asked). */
   intervals?: Partial<typeof DEFAULT_INTERVALS>;
+  /** The host cluster, where a renewed hub credential is stored (in-cluster by default). */
+  hostCluster?: () => k8s.KubeConfig;
 }
 
 const DEFAULT_INTERVALS = {
@@ -52,6 +57,7 @@ const DEFAULT_INTERVALS = {
   reminderMs: 15 * 60_000,
   serverConfigsMs: 5 * 60_000,
   doctorMs: 10 * 60_000,
+  credentialMs: 5 * 60_000,
   drainMs: 20_000,
 };
 
@@ -71,6 +77,7 @@ export interface KarporTokenBot {
   housekeeping: Housekeeping;
   rbac: RbacMonitor;
   checkUp: CheckUp;
+  credential: HubCredential;
   ready(): Promise<Readiness>;
 }
 
@@ -87,8 +94,15 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   const logger = slackLogger(log);
   const transport = slackTransport();
 
-  const conn = new HubClient(settings.hub.source, settings.hub.timeoutMs, (op, s, o) => metrics.hubCall(op, s, o));
-  const hub = new KarporHub(conn, settings.hub.namespace, policy.identity, clock, (detail) => log.error({ alert: true, ...detail }, 'hub binding conflict'));
+  const credential = new HubCredential({ hub: settings.hub, client: (): HubClient => conn, clock, metrics, log, ...(opts.hostCluster && { hostCluster: opts.hostCluster }) });
+  const conn = new HubClient(credential.source, settings.hub.timeoutMs, (op, s, o) => metrics.hubCall(op, s, o));
+  const hub = new KarporHub(
+    conn,
+    policy,
+    clock,
+    (detail) => log.error({ alert: true, ...detail }, 'hub binding conflict'),
+    (err, what) => log.warn({ err, what }, 'hub watch interrupted'),
+  );
   const store = new HubRequestStore(conn, settings.hub.namespace);
   const rbac = new RbacMonitor(conn, log, metrics);
 
@@ -188,16 +202,21 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     housekeeping,
     rbac,
     checkUp,
+    credential,
     ready,
     async start() {
       await app.init();
+      hub.start();
       await directory.start();
       const port = await ingress.start().catch((err: unknown) => {
         directory.stop();
+        hub.stop();
         throw err;
       });
       schedule.every(intervals.housekeepingMs, () => housekeeping.run());
       schedule.every(intervals.serverConfigsMs, () => rbac.check());
+      schedule.every(intervals.credentialMs, () => credential.run());
+      credential.alertIfSuperuser();
       if (intervals.doctorMs > 0) schedule.every(intervals.doctorMs, () => checkUp.run().catch((err: unknown) => log.warn({ err }, 'doctor: check-up failed')));
       return port;
     },
@@ -206,6 +225,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
       schedule.stop();
       directory.stop();
       const drained = await inFlight.drain(intervals.drainMs);
+      hub.stop();
       if (!drained) log.warn({ pending: inFlight.size }, 'stopped with work still in flight');
       await ingress.stop();
     },

@@ -39,6 +39,8 @@ export class Metrics {
   private readonly grants = new Gauge({ name: `${METRIC_PREFIX}live_grants`, help: 'Live grants on the hub (all people, all replicas), as of the last housekeeping run.', registers: this.registers });
   private readonly doctor = new Gauge({ name: `${METRIC_PREFIX}doctor_check_status`, help: 'The last check-up (`/karpor-token doctor`), per check and role where it has one: 0 ok, 1 warning, 2 problem.', labelNames: ['check', 'role'], registers: this.registers });
   private readonly pending = new Gauge({ name: `${METRIC_PREFIX}pending_requests`, help: 'Access requests waiting for a decision (all replicas), as of the last housekeeping run.', registers: this.registers });
+  /** Only once there is a token to tell of (a certificate, in configmap mode, has none): never a 0 that reads as expired. */
+  private credentialExpiry?: Gauge;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -69,6 +71,11 @@ export class Metrics {
 
   membershipLookup(result: 'hit' | 'refresh' | 'unavailable'): void {
     this.directory.inc({ result });
+  }
+
+  hubCredentialExpiry(at: Date): void {
+    this.credentialExpiry ??= new Gauge({ name: `${METRIC_PREFIX}hub_credential_expiry_timestamp_seconds`, help: "When the bot's own hub token expires (seconds since the epoch); it renews itself a third of its lifetime before.", registers: this.registers });
+    this.credentialExpiry.set(at.getTime() / 1000);
   }
 
   hubRbac(enabled: boolean | undefined): void {

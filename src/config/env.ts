@@ -16,8 +16,13 @@ const schema = z
       .string()
       .regex(/^[a-z0-9-]+\/[a-z0-9.-]+(:[\w.-]+)?$/, 'must look like <namespace>/<name>[:<key>], e.g. karpor/karpor-kubeconfig:config')
       .optional(),
+    HUB_ALLOW_SUPERUSER: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
     HUB_SERVER: z.url({ error: 'must be a URL like https://karpor-server.karpor.svc:7443' }).optional(),
-    HUB_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes namespace name').default('default'),
+    HUB_CREDENTIAL_SECRET: z
+      .string()
+      .regex(/^[a-z0-9-]+\/[a-z0-9.-]+(:[\w.-]+)?$/, 'must look like <namespace>/<name>[:<key>], e.g. karpor-token-bot/karpor-token-bot-hub:kubeconfig')
+      .optional(),
+    HUB_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes namespace name').default('karpor-token-bot'),
     HUB_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).max(120_000).default(10_000),
     POLICY_FILE: z.string().min(1).default('policy.yaml'),
     PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65_535).default(3000),
@@ -40,6 +45,16 @@ const schema = z
         message: `set exactly one way to reach the Karpor hub (found ${sources.length}): HUB_KUBECONFIG=<path>, HUB_IN_CLUSTER=true, or HUB_KUBECONFIG_CONFIGMAP=karpor/karpor-kubeconfig:config`,
       });
     }
+    if (sources.length === 1 && typeof env.HUB_KUBECONFIG_CONFIGMAP === 'string' && env.HUB_KUBECONFIG_CONFIGMAP.includes('/') && env.HUB_ALLOW_SUPERUSER !== 'true') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HUB_KUBECONFIG_CONFIGMAP'],
+        message: "makes the bot a hub superuser (Karpor's own system:masters kubeconfig): run `karpor-token-bot setup-hub` and use HUB_KUBECONFIG instead, or set HUB_ALLOW_SUPERUSER=true to accept that",
+      });
+    }
+    if (env.HUB_CREDENTIAL_SECRET && !env.HUB_KUBECONFIG) {
+      ctx.addIssue({ code: 'custom', path: ['HUB_CREDENTIAL_SECRET'], message: "stores the bot's renewed HUB_KUBECONFIG: it needs HUB_KUBECONFIG" });
+    }
   }, {
     // Also when a field is missing or malformed, so that every problem is listed at once.
     when: (payload) => typeof payload.value === 'object' && payload.value !== null,
@@ -49,7 +64,13 @@ export type Env = z.infer<typeof schema>;
 
 export interface Settings {
   slack: { botToken: string; mode: 'http' | 'socket'; signingSecret?: string; appToken?: string; apiUrl?: string };
-  hub: { source: HubSource; namespace: string; timeoutMs: number };
+  hub: {
+    source: HubSource;
+    namespace: string;
+    timeoutMs: number;
+    /** The host-cluster Secret HUB_KUBECONFIG is mounted from, where a renewed credential is stored. */
+    credentialSecret?: { namespace: string; name: string; key: string };
+  };
   policyFile: string;
   port: number;
   /** Address to listen on in HTTP mode (all interfaces when unset). */
@@ -95,13 +116,19 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
       ...(e.SLACK_APP_TOKEN && { appToken: e.SLACK_APP_TOKEN }),
       ...(e.SLACK_API_URL && { apiUrl: e.SLACK_API_URL }),
     },
-    hub: { source: hubSource(e), namespace: e.HUB_NAMESPACE, timeoutMs: e.HUB_TIMEOUT_MS },
+    hub: { source: hubSource(e), namespace: e.HUB_NAMESPACE, timeoutMs: e.HUB_TIMEOUT_MS, ...(e.HUB_CREDENTIAL_SECRET && { credentialSecret: secretRef(e.HUB_CREDENTIAL_SECRET, 'kubeconfig') }) },
     policyFile: e.POLICY_FILE,
     port: e.PORT,
     ...(e.HOST && { host: e.HOST }),
     logLevel: e.LOG_LEVEL,
     ...(e.KARPOR_DASHBOARD_URL && { dashboardUrl: e.KARPOR_DASHBOARD_URL }),
   };
+}
+
+function secretRef(text: string, defaultKey: string): { namespace: string; name: string; key: string } {
+  const [ref, key = defaultKey] = text.split(':');
+  const [namespace, name] = ref!.split('/') as [string, string];
+  return { namespace, name, key };
 }
 
 function hubSource(e: Env): HubSource {

@@ -1,5 +1,5 @@
 import { parseCommand, type Command, type Markup, type RevokeTarget } from './command';
-import { HubError, TokenRefusedError } from './errors';
+import { HubError, RoleMismatchError, TokenRefusedError } from './errors';
 import { isLive, type Grant } from './grant';
 import type { Finding } from './doctor';
 import type { Answer, Message } from './messages';
@@ -58,7 +58,7 @@ export class AccessService {
     } catch (err) {
       const ref = this.deps.newRef();
       this.deps.log.error({ err, ref, user: userId, what }, `${what} failed`);
-      await reply({ kind: 'failed', error: err, ref });
+      await reply(err instanceof RoleMismatchError ? { kind: 'role-mismatch', role: err.role, problem: err.problem, ref } : { kind: 'failed', error: err, ref });
       return undefined;
     }
   }

@@ -90,6 +90,11 @@ export function policyGroups(policy: Policy): string[] {
   return [...new Set(audiences.flatMap((a) => a.groups))];
 }
 
+/** The ClusterRoles the bot reads: Karpor's presets (for the check-up) and the policy's roles (for it and the approval cards). */
+export function clusterRolesRead(policy: Pick<Policy, 'roles'>): string[] {
+  return [...new Set([...TOKEN_ROLES, ...policy.roles.map((r) => r.clusterRole)])];
+}
+
 /** The longest lifetime the policy lets anyone ask for. */
 export function longestRoleSeconds(policy: Policy): number {
   return Math.max(0, ...policy.roles.map((r) => r.maxSeconds));

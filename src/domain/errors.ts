@@ -23,6 +23,20 @@ export class HubError extends UserFacingError {
   }
 }
 
+/**
+ * The hub's RBAC for a role is not what the bot set up (a binding changed, missing or added, or
+ * an account it did not make): nothing is issued for the role, and the administrators are alerted.
+ */
+export class RoleMismatchError extends HubError {
+  constructor(
+    readonly role: string,
+    /** What is wrong, in the hub's own terms (objects and roles), for the log and the person. */
+    readonly problem: string,
+  ) {
+    super('conflict', `role ${role}: ${problem}`);
+  }
+}
+
 /** The token could not be put in front of the person (DM refused, Slack down). */
 export class DeliveryError extends UserFacingError {}
 

@@ -66,6 +66,8 @@ export type Answer =
   | { kind: 'cancelled' }
   /** A form whose hidden fields no longer make sense (an old modal). */
   | { kind: 'form-expired' }
+  /** The hub's RBAC for the role is not what the bot set up: nothing was issued, the administrators are alerted. */
+  | { kind: 'role-mismatch'; role: string; problem: string; ref: string }
   | { kind: 'failed'; error: unknown; ref: string }
   /** The check-up's findings, one per check. */
   | { kind: 'doctor'; findings: Finding[]; now: Date }

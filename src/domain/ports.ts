@@ -13,7 +13,7 @@ export interface Directory {
   members(audience: Audience): Promise<string[]>;
 }
 
-/** The ServiceAccount and ClusterRoleBinding a token is issued for. */
+/** The ServiceAccount a token is issued for, in its role's namespace, and the role it holds there. */
 export interface Identity {
   namespace: string;
   serviceAccount: string;

@@ -9,7 +9,9 @@ export type HubSource =
   | { kind: 'kubeconfig'; path: string; context?: string }
   | { kind: 'in-cluster' }
   /** Karpor's `karpor-kubeconfig` ConfigMap on the host cluster, read with the pod's own identity. */
-  | { kind: 'configmap'; namespace: string; name: string; key: string; server?: string };
+  | { kind: 'configmap'; namespace: string; name: string; key: string; server?: string }
+  /** Loaded by the caller each time (the bot's own, self-renewing credential). */
+  | { kind: 'provided'; load: () => Promise<k8s.KubeConfig> };
 
 /**
  * Everything the bot asks of the hub goes through here: one verb per kind of answer it expects,
@@ -18,11 +20,11 @@ export type HubSource =
  * CA and keys, and a mounted Secret may be rotated. `op` names the call in logs and metrics.
  */
 export class HubClient {
-  private current?: Promise<HubHttp>;
+  private current?: Promise<{ http: HubHttp; kubeConfig: k8s.KubeConfig }>;
 
   constructor(
     private readonly source: HubSource,
-    private readonly timeoutMs: number,
+    readonly timeoutMs: number,
     /** Told of every call: its operation, how long it took and how it ended. */
     private readonly observe: (op: string, seconds: number, outcome: string) => void = () => undefined,
   ) {}
@@ -64,7 +66,7 @@ export class HubClient {
    * them, any status; rejects only when no answer came.
    */
   async present(op: string, path: string, bearer: string | null): Promise<{ status: number; json?: unknown }> {
-    const http = await this.http();
+    const { http } = await this.loaded();
     const started = process.hrtime.bigint();
     let outcome = 'error';
     try {
@@ -81,9 +83,14 @@ export class HubClient {
 
   /** When the bot's credential stops working (see credentialExpiry); undefined when it cannot be read. */
   async credentialExpiresAt(): Promise<Date | null | undefined> {
-    const http = await this.http().catch(() => undefined);
-    const credential = await http?.credential().catch(() => undefined);
+    const loaded = await this.loaded().catch(() => undefined);
+    const credential = await loaded?.http.credential().catch(() => undefined);
     return credential && credentialExpiry(credential);
+  }
+
+  /** The same credentials, for client-node's own clients (watches). */
+  async kubeConfig(): Promise<k8s.KubeConfig> {
+    return (await this.loaded()).kubeConfig;
   }
 
   /** Drops the credentials; the next call reads them again. */
@@ -91,7 +98,7 @@ export class HubClient {
     const stale = this.current;
     this.current = undefined;
     // The old connections close once the calls still on them have ended or timed out.
-    void stale?.then((http) => setTimeout(() => http.close(), this.timeoutMs).unref(), () => undefined);
+    void stale?.then(({ http }) => setTimeout(() => http.close(), this.timeoutMs).unref(), () => undefined);
   }
 
   /** One call, again with fresh credentials after a 401; the hub's answer `absent` is undefined. */
@@ -112,7 +119,7 @@ export class HubClient {
     }
   }
 
-  private http(): Promise<HubHttp> {
+  private loaded(): Promise<{ http: HubHttp; kubeConfig: k8s.KubeConfig }> {
     this.current ??= this.load().catch((err) => {
       this.current = undefined;
       throw err;
@@ -121,7 +128,7 @@ export class HubClient {
   }
 
   private async timed<T>(op: string, fn: (http: HubHttp) => Promise<T>): Promise<T> {
-    const http = await this.http();
+    const { http } = await this.loaded();
     const started = process.hrtime.bigint();
     let outcome = 'ok';
     try {
@@ -134,11 +141,11 @@ export class HubClient {
     }
   }
 
-  private async load(): Promise<HubHttp> {
+  private async load(): Promise<{ http: HubHttp; kubeConfig: k8s.KubeConfig }> {
     const kubeConfig = await loadKubeConfig(this.source, this.timeoutMs);
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new HubError('unavailable', 'hub kubeconfig has no current cluster', 'The bot is not configured to reach the Karpor hub.');
-    return new HubHttp(kubeConfig, cluster.server, this.timeoutMs);
+    return { http: new HubHttp(kubeConfig, cluster.server, this.timeoutMs), kubeConfig };
   }
 }
 
@@ -152,6 +159,8 @@ async function loadKubeConfig(source: HubSource, timeoutMs: number): Promise<k8s
     case 'in-cluster':
       kc.loadFromCluster();
       return kc;
+    case 'provided':
+      return source.load();
     case 'configmap': {
       const host = new k8s.KubeConfig();
       host.loadFromCluster();

@@ -21,15 +21,17 @@ const PREFIX = 'karpor-grant-';
 
 /**
  * Grants are Secrets holding only metadata; every token is bound to its grant's Secret
- * (TokenRequest boundObjectRef), so deleting the Secret revokes the tokens at once.
+ * (TokenRequest boundObjectRef), so deleting the Secret revokes the tokens at once. A bound
+ * object must be in its ServiceAccount's namespace, so each grant lives in its role's namespace.
  */
 export class Grants {
-  /** Grants whose token failed and whose clean-up failed too: hidden, and deleted again later. */
+  /** Grants whose token failed and whose clean-up failed too (`namespace/name`): hidden, and deleted again later. */
   private readonly halfMade = new Set<string>();
 
   constructor(
     private readonly conn: HubClient,
-    private readonly namespace: string,
+    /** The role namespaces, where grants live. */
+    private readonly namespaces: string[],
     private readonly onMissingServiceAccount: (identity: Identity) => void,
   ) {}
 
@@ -37,6 +39,7 @@ export class Grants {
     if (this.halfMade.size > 0) void this.sweep();
     const id = newId(randomBytes);
     const name = PREFIX + id;
+    const namespace = identity.namespace;
     const expiresAt = new Date(grant.grantedAt.getTime() + seconds * 1000);
     const body: k8s.V1Secret = {
       apiVersion: 'v1',
@@ -44,7 +47,7 @@ export class Grants {
       type: GRANT_TYPE,
       metadata: {
         name,
-        namespace: this.namespace,
+        namespace,
         labels: botLabels({ [KIND]: 'grant', [USER]: grant.userId, [ROLE]: grant.role }),
         annotations: clean({
           [A.grantedAt]: grant.grantedAt.toISOString(),
@@ -56,7 +59,7 @@ export class Grants {
         }),
       },
     };
-    const secret = await this.conn.create<k8s.V1Secret>('create grant', paths.secrets(this.namespace), body);
+    const secret = await this.conn.create<k8s.V1Secret>('create grant', paths.secrets(namespace), body);
     const created = toGrant(secret);
     try {
       const { token, expiresAt: tokenExpiry } = await this.mint(identity, created, seconds);
@@ -67,7 +70,7 @@ export class Grants {
     } catch (err) {
       // No token came of it: the grant must not linger as if it had. When the hub also refuses
       // the clean-up, the grant is hidden and deleted on a later request or housekeeping.
-      await this.delete(name).catch(() => this.halfMade.add(name));
+      await this.delete(namespace, name).catch(() => this.halfMade.add(`${namespace}/${name}`));
       throw err;
     }
   }
@@ -79,31 +82,45 @@ export class Grants {
     return { grant, token };
   }
 
+  /** Looked for in every role namespace (ids are random, so at most one has it). */
   async get(id: string): Promise<Grant | undefined> {
-    if (!isObjectId(id) || this.halfMade.has(PREFIX + id)) return undefined;
-    const secret = await this.conn.getIfExists<k8s.V1Secret>('read grant', paths.secrets(this.namespace, PREFIX + id));
-    return secret?.type === GRANT_TYPE ? toGrant(secret) : undefined;
+    if (!isObjectId(id)) return undefined;
+    const found = await Promise.all(
+      this.namespaces
+        .filter((ns) => !this.halfMade.has(`${ns}/${PREFIX + id}`))
+        .map((ns) => this.conn.getIfExists<k8s.V1Secret>('read grant', paths.secrets(ns, PREFIX + id))),
+    );
+    const secret = found.find((s) => s?.type === GRANT_TYPE);
+    return secret ? toGrant(secret) : undefined;
   }
 
   async list(filter: { userId?: string }): Promise<Grant[]> {
     const labelSelector = selector({ [MANAGED_BY]: BOT, [KIND]: 'grant', ...(filter.userId && { [USER]: filter.userId }) });
-    const list = await this.conn.get<k8s.V1SecretList>('list grants', paths.withLabels(paths.secrets(this.namespace), labelSelector));
-    return list.items.filter((s) => s.type === GRANT_TYPE && !this.halfMade.has(s.metadata?.name ?? '')).map(toGrant).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
+    const lists = await Promise.all(
+      this.namespaces.map((ns) => this.conn.get<k8s.V1SecretList>('list grants', paths.withLabels(paths.secrets(ns), labelSelector))),
+    );
+    return lists
+      .flatMap((l) => l.items)
+      .filter((s) => s.type === GRANT_TYPE && !this.halfMade.has(`${s.metadata?.namespace}/${s.metadata?.name}`))
+      .map(toGrant)
+      .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
   }
 
   /** False when the grant was already gone. */
-  async delete(name: string): Promise<boolean> {
-    return this.conn.deleteIfExists('delete grant', paths.secrets(this.namespace, name));
+  delete(namespace: string, name: string): Promise<boolean> {
+    return this.conn.deleteIfExists('delete grant', paths.secrets(namespace, name));
   }
 
-  revoke(id: string): Promise<boolean> {
-    return this.delete(PREFIX + id);
+  async revoke(id: string): Promise<boolean> {
+    const deleted = await Promise.all(this.namespaces.map((ns) => this.delete(ns, PREFIX + id)));
+    return deleted.includes(true);
   }
 
   /** Deletes the half-made grants again; those the hub still refuses stay for the next try. */
   async sweep(): Promise<void> {
-    for (const name of [...this.halfMade]) {
-      if (await this.delete(name).then(() => true, () => false)) this.halfMade.delete(name);
+    for (const key of [...this.halfMade]) {
+      const [namespace, name] = key.split('/') as [string, string];
+      if (await this.delete(namespace, name).then(() => true, () => false)) this.halfMade.delete(key);
     }
   }
 
@@ -128,16 +145,16 @@ export class Grants {
   }
 
   async markReminded(grant: Grant, at: Date): Promise<boolean> {
-    const secret = await this.conn.getIfExists<k8s.V1Secret>('read grant', paths.secrets(this.namespace, PREFIX + grant.id));
+    const secret = await this.conn.getIfExists<k8s.V1Secret>('read grant', paths.secrets(grant.namespace, PREFIX + grant.id));
     if (!secret || secret.metadata?.annotations?.[A.remindedAt] || (grant.version && secret.metadata?.resourceVersion !== grant.version)) return false;
     const body = { ...secret, metadata: { ...secret.metadata, annotations: { ...secret.metadata?.annotations, [A.remindedAt]: at.toISOString() } } };
-    const done = await this.conn.replaceUnlessChanged('mark grant reminded', paths.secrets(this.namespace, PREFIX + grant.id), body);
+    const done = await this.conn.replaceUnlessChanged('mark grant reminded', paths.secrets(grant.namespace, PREFIX + grant.id), body);
     return done !== undefined;
   }
 
   private async shorten(secret: k8s.V1Secret, expiresAt: Date): Promise<Date> {
     const body = { ...secret, metadata: { ...secret.metadata, annotations: { ...secret.metadata?.annotations, [A.expiresAt]: expiresAt.toISOString() } } };
-    await this.conn.replace('record real expiry', paths.secrets(this.namespace, secret.metadata!.name!), body);
+    await this.conn.replace('record real expiry', paths.secrets(secret.metadata!.namespace!, secret.metadata!.name!), body);
     return expiresAt;
   }
 }

@@ -1,108 +1,108 @@
 import type * as k8s from '@kubernetes/client-node';
-import { HubError } from '../domain/errors';
-import { serviceAccountName } from '../domain/identity';
+import { RoleMismatchError } from '../domain/errors';
+import { bindingProblem, roleHome, roleHomes, serviceAccountName, type BindingView, type RoleHome } from '../domain/identity';
 import type { Policy, RolePolicy } from '../domain/policy';
 import type { Identity } from '../domain/ports';
 import type { HubClient } from './client';
-import { BOT, botLabels, ROLE, USER } from './labels';
+import { BOT, botLabels, MANAGED_BY, ROLE, USER } from './labels';
 import { paths } from './paths';
+import { HubWatch } from './watch';
 
-const RBAC_GROUP = 'rbac.authorization.k8s.io';
-/** How long a checked ServiceAccount + binding is trusted before it is checked again. */
-const CHECKED_FOR_MS = 5 * 60_000;
+/** How long a request waits for the copy of the hub's RBAC to catch up before it is refused. */
+const CURRENT_WITHIN_MS = 5_000;
 
 /**
- * Makes sure the ServiceAccount and its ClusterRoleBinding exist and are exactly what the policy
- * says. Checked pairs are remembered for a few minutes, so a steady stream of requests costs the
- * hub nothing here; concurrent requests for the same identity share one check.
+ * The ServiceAccounts tokens are issued for, and the check that the hub still gives each role's
+ * accounts exactly that role. Both rest on live copies (watches) of the hub's
+ * ClusterRoleBindings and of each role namespace's ServiceAccounts, so a binding that is changed,
+ * deleted or added is known before the next token, and a token costs no extra hub call here.
+ * The bot cannot repair a binding (it may not create any): it refuses the role and alerts.
  */
 export class Identities {
-  private readonly checked = new Map<string, { identity: Identity; until: number }>();
-  private readonly inFlight = new Map<string, Promise<Identity>>();
+  private readonly bindings: HubWatch<k8s.V1ClusterRoleBinding>;
+  private readonly accounts = new Map<string, HubWatch<k8s.V1ServiceAccount>>();
+  /** The problem last alerted per role, so that a lasting one is not alerted on every event. */
+  private readonly alerted = new Map<string, string | undefined>();
+  private readonly creating = new Map<string, Promise<void>>();
 
   constructor(
     private readonly conn: HubClient,
-    private readonly namespace: string,
-    private readonly identityPolicy: Policy['identity'],
+    private readonly policy: Pick<Policy, 'identity' | 'roles'>,
     private readonly onConflict: (detail: object) => void,
-  ) {}
-
-  ensure(role: RolePolicy, userId: string): Promise<Identity> {
-    const name = serviceAccountName(this.identityPolicy, role.alias, userId);
-    const key = `${name}→${role.clusterRole}`;
-    const hit = this.checked.get(key);
-    if (hit && hit.until > Date.now()) return Promise.resolve(hit.identity);
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      const labels = botLabels({ [ROLE]: role.alias, ...(this.identityPolicy.mode === 'per-user' && { [USER]: userId }) });
-      pending = this.check({ namespace: this.namespace, serviceAccount: name, clusterRole: role.clusterRole }, labels)
-        .then((identity) => {
-          this.checked.set(key, { identity, until: Date.now() + CHECKED_FOR_MS });
-          return identity;
-        })
-        .finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
+    onTrouble: (err: unknown, what: string) => void,
+  ) {
+    this.bindings = new HubWatch(conn, 'clusterrolebindings', paths.clusterRoleBindings(), () => this.review(), onTrouble, conn.timeoutMs);
+    for (const home of roleHomes(policy)) {
+      this.accounts.set(home.namespace, new HubWatch(conn, `serviceaccounts in ${home.namespace}`, paths.serviceAccounts(home.namespace), () => undefined, onTrouble, conn.timeoutMs));
     }
-    return pending;
   }
 
-  /** Forget a pair, e.g. after the hub said the ServiceAccount is gone. */
-  forget(identity: Identity): void {
-    this.checked.delete(`${identity.serviceAccount}→${identity.clusterRole}`);
+  start(): void {
+    this.bindings.start();
+    for (const watch of this.accounts.values()) watch.start();
   }
 
-  private async check(identity: Identity, labels: Record<string, string>): Promise<Identity> {
-    await this.ensureServiceAccount(identity, labels);
-    await this.ensureBinding(identity, labels);
+  stop(): void {
+    this.bindings.stop();
+    for (const watch of this.accounts.values()) watch.stop();
+  }
+
+  async ensure(role: RolePolicy, userId: string): Promise<Identity> {
+    const home = roleHome(this.policy.identity, role);
+    const accounts = this.accounts.get(home.namespace)!;
+    await Promise.all([this.bindings.current(CURRENT_WITHIN_MS), accounts.current(CURRENT_WITHIN_MS)]);
+    const problem = this.problemOf(home);
+    if (problem) throw this.refuse(home, problem);
+    const identity = { namespace: home.namespace, serviceAccount: serviceAccountName(this.policy.identity, role.alias, userId), clusterRole: role.clusterRole };
+    if (!accounts.get(identity.serviceAccount)) await this.create(accounts, identity, botLabels({ [ROLE]: role.alias, ...(this.policy.identity.mode === 'per-user' && { [USER]: userId }) }));
+    if (accounts.get(identity.serviceAccount)?.metadata?.labels?.[MANAGED_BY] !== BOT) {
+      throw this.refuse(home, `ServiceAccount ${identity.namespace}/${identity.serviceAccount} was not made by this bot`);
+    }
     return identity;
   }
 
-  private async ensureServiceAccount({ namespace, serviceAccount: name }: Identity, labels: Record<string, string>): Promise<void> {
-    const exists = await this.conn.getIfExists<k8s.V1ServiceAccount>('read serviceaccount', paths.serviceAccounts(namespace, name));
-    if (exists) return;
-    await this.conn.createUnlessExists('create serviceaccount', paths.serviceAccounts(namespace), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels } });
+  /** The alert, and the refusal the person is told of, for a role the hub's RBAC does not match. */
+  private refuse(home: RoleHome, problem: string): RoleMismatchError {
+    this.onConflict({ role: home.alias, namespace: home.namespace, problem, bot: BOT });
+    return new RoleMismatchError(home.alias, problem);
   }
 
-  private async ensureBinding(identity: Identity, labels: Record<string, string>): Promise<void> {
-    const name = identity.serviceAccount;
-    const what = `ClusterRoleBinding ${name}`;
-    let binding = await this.conn.getIfExists<k8s.V1ClusterRoleBinding>('read clusterrolebinding', paths.clusterRoleBindings(name));
-    if (!binding) {
-      const body: k8s.V1ClusterRoleBinding = {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'ClusterRoleBinding',
-        metadata: { name, labels },
-        roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: identity.clusterRole },
-        subjects: [{ kind: 'ServiceAccount', name, namespace: identity.namespace }],
-      };
-      const created = await this.conn.createUnlessExists<k8s.V1ClusterRoleBinding>('create clusterrolebinding', paths.clusterRoleBindings(), body);
-      // Someone else created it first: what they made must be checked like any existing one.
-      binding = created ?? (await this.conn.getIfExists<k8s.V1ClusterRoleBinding>('read clusterrolebinding', paths.clusterRoleBindings(name)));
-    }
-    if (!binding) throw new HubError('conflict', `${what} vanished while being created`, 'The Karpor hub changed under me; try again.');
-    const problem = bindingProblem(binding, identity);
-    if (problem) {
-      this.onConflict({ binding: name, problem, expectedRole: identity.clusterRole, managedBy: binding.metadata?.labels?.['app.kubernetes.io/managed-by'] ?? 'someone else', bot: BOT });
-      throw new HubError(
-        'conflict',
-        `${what}: ${problem}`,
-        `The hub's ClusterRoleBinding \`${name}\` is not what this bot expects (${problem}), so I issued nothing. Your Karpor administrators have been alerted.`,
-      );
+  /** The hub said the ServiceAccount is gone (its deletion may not have reached the watch yet). */
+  forget(identity: Identity): void {
+    this.accounts.get(identity.namespace)?.drop(identity.serviceAccount);
+  }
+
+  private problemOf(home: RoleHome): string | undefined {
+    return bindingProblem(home, this.bindings.values().map(view));
+  }
+
+  /** After every change to the bindings: alert at once on a role that has just gone wrong. */
+  private review(): void {
+    for (const home of roleHomes(this.policy)) {
+      const problem = this.problemOf(home);
+      if (problem && problem !== this.alerted.get(home.alias)) this.onConflict({ role: home.alias, namespace: home.namespace, problem, bot: BOT });
+      this.alerted.set(home.alias, problem);
     }
   }
 
+  /** Concurrent requests for the same new account share one create. */
+  private create(accounts: HubWatch<k8s.V1ServiceAccount>, { namespace, serviceAccount: name }: Identity, labels: Record<string, string>): Promise<void> {
+    const key = `${namespace}/${name}`;
+    let pending = this.creating.get(key);
+    if (!pending) {
+      const body: k8s.V1ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels } };
+      pending = this.conn
+        .createUnlessExists<k8s.V1ServiceAccount>('create serviceaccount', paths.serviceAccounts(namespace), body)
+        // Made by someone else meanwhile: what they made is checked like any other.
+        .then(async (made) => made ?? (await this.conn.getIfExists<k8s.V1ServiceAccount>('read serviceaccount', paths.serviceAccounts(namespace, name))))
+        .then((account) => account && accounts.put(account))
+        .finally(() => this.creating.delete(key));
+      this.creating.set(key, pending);
+    }
+    return pending;
+  }
 }
-/** Why a binding does not grant exactly the expected role to exactly the expected account. */
-export function bindingProblem(binding: k8s.V1ClusterRoleBinding, identity: Identity): string | undefined {
-  const ref = binding.roleRef;
-  if (ref.kind !== 'ClusterRole' || ref.name !== identity.clusterRole || ref.apiGroup !== RBAC_GROUP) {
-    return `it binds ${ref.kind} ${ref.name}, not ClusterRole ${identity.clusterRole}`;
-  }
-  const subjects = binding.subjects ?? [];
-  const only = subjects.length === 1 ? subjects[0] : undefined;
-  if (!only || only.kind !== 'ServiceAccount' || only.name !== identity.serviceAccount || only.namespace !== identity.namespace) {
-    const names = subjects.map((s) => `${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name}`).join(', ') || 'nobody';
-    return `it binds ${names}, not only ServiceAccount ${identity.namespace}/${identity.serviceAccount}`;
-  }
-  return undefined;
+
+function view(b: k8s.V1ClusterRoleBinding): BindingView {
+  return { name: b.metadata?.name ?? '', roleRef: b.roleRef, ...(b.subjects && { subjects: b.subjects }) };
 }

@@ -1,3 +1,4 @@
+import { roleHomes } from '../domain/identity';
 import type { Grant, NewGrant } from '../domain/grant';
 import type { RoleRule } from '../domain/karpor-defaults';
 import type { Policy, RolePolicy } from '../domain/policy';
@@ -16,14 +17,23 @@ export class KarporHub implements Hub {
 
   constructor(
     conn: HubClient,
-    namespace: string,
-    identity: Policy['identity'],
+    policy: Pick<Policy, 'identity' | 'roles'>,
     private readonly clock: Clock,
     onConflict: (detail: object) => void,
+    onWatchTrouble: (err: unknown, what: string) => void,
   ) {
-    this.identities = new Identities(conn, namespace, identity, onConflict);
-    this.grantStore = new Grants(conn, namespace, (i) => this.identities.forget(i));
+    this.identities = new Identities(conn, policy, onConflict, onWatchTrouble);
+    this.grantStore = new Grants(conn, roleHomes(policy).map((h) => h.namespace), (i) => this.identities.forget(i));
     this.probes = probeHttp(conn);
+  }
+
+  /** Starts following the hub's RBAC (the checks behind every token). */
+  start(): void {
+    this.identities.start();
+  }
+
+  stop(): void {
+    this.identities.stop();
   }
 
   ensureIdentity(role: RolePolicy, userId: string): Promise<Identity> {

@@ -3,8 +3,8 @@
  * client. Nothing here writes to Karpor: the probes only read, and the one TokenRequest is for a
  * ServiceAccount that holds no role.
  */
-import { longestRoleSeconds, type HubFacts } from '../domain/doctor';
-import { LOGIN_CHECK, TOKEN_ROLES, type RoleRule } from '../domain/karpor-defaults';
+import { clusterRolesRead, longestRoleSeconds, type HubFacts } from '../domain/doctor';
+import { LOGIN_CHECK, type RoleRule } from '../domain/karpor-defaults';
 import { HubError } from '../domain/errors';
 import type { Policy } from '../domain/policy';
 import type { TokenProof } from '../domain/ports';
@@ -22,9 +22,6 @@ export interface ProbeHttp {
   clusterRole(name: string): Promise<RoleRule[] | undefined>;
 }
 
-/** The ServiceAccount, in the bot's namespace and bound to no role, that the token-maximum probe asks a token for. */
-export const PROBE_ACCOUNT = 'karpor-token-probe';
-
 /** Reads a person without a token could try: the cluster list (data) and the login check. */
 export const ANONYMOUS_READS = ['/rest-api/v1/clusters', LOGIN_CHECK];
 
@@ -36,7 +33,7 @@ const BEYOND_LONGEST_SECONDS = 3600;
  * bindings (its token would allow nothing even if it leaked); it must exist.
  */
 export async function gatherHubFacts(http: ProbeHttp, policy: Policy, probeAccount: { namespace: string; serviceAccount: string }): Promise<HubFacts> {
-  const names = [...new Set([...TOKEN_ROLES, ...policy.roles.map((r) => r.clusterRole)])];
+  const names = clusterRolesRead(policy);
   const botRefused: string[] = [];
   const noteRefusal = (what: string) => (err: unknown) => {
     if (err instanceof HubError && err.kind === 'forbidden') botRefused.push(what);

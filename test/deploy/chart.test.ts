@@ -12,11 +12,15 @@ import { CHART, NAMESPACE, helm, helmBinary, only, promqlErrors, render, type Ob
 const appVersion = String((parse(readFileSync(path.join(CHART, 'Chart.yaml'), 'utf8')) as Obj).appVersion);
 const FAKE_SECRETS: Record<string, string> = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'signing-secret', SLACK_APP_TOKEN: 'xapp-test' };
 
+// Karpor's superuser kubeconfig in the pod: only on explicit request.
+const SUPERUSER = { hub: { access: 'configmap', configmap: { allowSuperuser: true } } };
+
 const VALUE_SETS: Record<string, Obj> = {
   'Socket Mode (defaults)': {},
   'HTTP mode': { slack: { mode: 'http' } },
   '3 replicas': { replicaCount: 3 },
-  'kubeconfigSecret hub access': { hub: { access: 'kubeconfigSecret' } },
+  'Karpor\'s superuser kubeconfig, opted in': SUPERUSER,
+  'kubeconfigSecret hub access, Secret made by hand': { hub: { access: 'kubeconfigSecret', setup: { enabled: false }, renew: false } },
   'HTTP mode with an Ingress': { slack: { mode: 'http' }, ingress: { enabled: true, className: 'nginx', host: 'bot.example.com', tlsSecretName: 'bot-tls' } },
   'a ServiceMonitor and alerts': { metrics: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } }, prometheusRule: { enabled: true } } },
   'a PodMonitor': { metrics: { podMonitor: { enabled: true } } },
@@ -24,7 +28,9 @@ const VALUE_SETS: Record<string, Obj> = {
   'a proxy': { proxy: { httpsProxy: 'http://proxy.corp:3128' } },
 };
 
-const kinds = (objects: Obj[]) => objects.map((o) => o.kind).sort();
+/** The objects that stay installed: the setup hook's are deleted once it has run (test/deploy/hub-setup.test.ts). */
+const served = (objects: Obj[]) => objects.filter((o) => !o.metadata.annotations?.['helm.sh/hook']);
+const kinds = (objects: Obj[]) => served(objects).map((o) => o.kind).sort();
 const deploymentOf = (objects: Obj[]) => only(objects, 'Deployment');
 const podOf = (objects: Obj[]) => deploymentOf(objects).spec.template.spec as Obj;
 const containerOf = (objects: Obj[]) => {
@@ -75,8 +81,8 @@ describe('helm lint', () => {
   });
 });
 
-describe('default rendering: Socket Mode, hub kubeconfig from Karpor\'s ConfigMap', () => {
-  const objects = render();
+describe('Socket Mode (the default), hub kubeconfig from Karpor\'s ConfigMap (opted in)', () => {
+  const objects = served(render(SUPERUSER));
   const container = containerOf(objects);
   const pod = podOf(objects);
 
@@ -135,8 +141,9 @@ describe('default rendering: Socket Mode, hub kubeconfig from Karpor\'s ConfigMa
     expect(plainEnv(objects)).toEqual({
       SLACK_MODE: 'socket',
       HUB_KUBECONFIG_CONFIGMAP: 'karpor/karpor-kubeconfig:config',
+      HUB_ALLOW_SUPERUSER: 'true',
       HUB_SERVER: 'https://karpor-server.karpor.svc:7443',
-      HUB_NAMESPACE: 'default',
+      HUB_NAMESPACE: 'karpor-token-bot',
       HUB_TIMEOUT_MS: '10000',
       POLICY_FILE: '/etc/karpor-token-bot/policy.yaml',
       PORT: '3000',
@@ -179,7 +186,7 @@ describe('default rendering: Socket Mode, hub kubeconfig from Karpor\'s ConfigMa
 });
 
 describe('HTTP mode', () => {
-  const objects = render(VALUE_SETS['HTTP mode']);
+  const objects = served(render(VALUE_SETS['HTTP mode']));
 
   test('exposes the bot through a Service on its http port, besides the metrics Service', () => {
     expect(kinds(objects)).toEqual(['ConfigMap', 'Deployment', 'Role', 'RoleBinding', 'Service', 'Service', 'ServiceAccount']);
@@ -219,8 +226,8 @@ describe('replicas', () => {
   });
 });
 
-describe('kubeconfigSecret hub access', () => {
-  const objects = render(VALUE_SETS['kubeconfigSecret hub access']);
+describe('kubeconfigSecret hub access, Secret made by hand', () => {
+  const objects = render(VALUE_SETS['kubeconfigSecret hub access, Secret made by hand']);
 
   test('grants nothing in Karpor\'s namespace and mounts no host-cluster token', () => {
     expect(kinds(objects)).toEqual(['ConfigMap', 'Deployment', 'Service', 'ServiceAccount']);
@@ -290,7 +297,7 @@ describe('every setting reaches the bot', () => {
     try {
       const file = path.join(dir, 'policy.yaml');
       writeFileSync(file, 'roles:\n  viewer:\n    clusterRole: karpor-guest\n    users: [U012ABCDEF]\n');
-      const objects = render(undefined, ['--set-file', `policy=${file}`]);
+      const objects = served(render(undefined, ['--set-file', `policy=${file}`]));
       const cm = objects.find((o) => o.kind === 'ConfigMap')!;
       expect(policyFrom(parse(cm.data['policy.yaml'])).roles.map((r) => r.alias)).toEqual(['viewer']);
       const checksum = (o: Obj[]) => deploymentOf(o).spec.template.metadata.annotations['checksum/policy'];
@@ -403,6 +410,16 @@ describe('the policy from an existing ConfigMap', () => {
     expect(loadSettings(podEnvironment(objects)).policyFile).toBe('/etc/karpor-token-bot/policy.yaml');
   });
 
+  test('the setup hook reads the policy from that ConfigMap too, not from the example', () => {
+    const all = render(VALUE_SETS['the policy from an existing ConfigMap']);
+    const job = only(all, 'Job').spec.template.spec;
+    const args = job.containers[0].command as string[];
+    const mount = (job.containers[0].volumeMounts as Obj[]).find((m) => m.mountPath === args[args.indexOf('--policy') + 1])!;
+    const volume = (job.volumes as Obj[]).find((v) => v.name === mount.name)!;
+    expect([volume.configMap.name, mount.subPath]).toEqual(['team-policy', 'bot.yaml']);
+    expect(all.filter((o) => o.kind === 'ConfigMap')).toEqual([]);
+  });
+
   test('does not check or hash the chart\'s own policy text, which it ignores', () => {
     expect(deploymentOf(objects).spec.template.metadata.annotations ?? {}).not.toHaveProperty('checksum/policy');
     expect(() => render({ ...VALUE_SETS['the policy from an existing ConfigMap'], policy: 'identity: {}\n' })).not.toThrow();
@@ -439,8 +456,11 @@ describe('proxy', () => {
     expect(env.no_proxy).toBe(env.NO_PROXY);
     const direct = String(env.NO_PROXY).split(',');
     expect(direct).toEqual(expect.arrayContaining(['karpor-server.karpor.svc', '.svc', '.cluster.local', '$(KUBERNETES_SERVICE_HOST)']));
-    // The hub's address in the chart's own values is one of them.
-    expect(direct).toContain(new URL(plainEnv(render()).HUB_SERVER).hostname);
+    // The hub's address in the chart's own values (the one the setup hook writes into the bot's
+    // kubeconfig, and the one configmap mode sets) is one of them.
+    const job = only(render(), 'Job').spec.template.spec.containers[0].command as string[];
+    expect(direct).toContain(new URL(job[job.indexOf('--server') + 1]!).hostname);
+    expect(direct).toContain(new URL(plainEnv(render(SUPERUSER)).HUB_SERVER).hostname);
   });
 
   test('noProxy replaces the default list', () => {
@@ -465,6 +485,8 @@ describe('the values schema refuses misspelt values, at every level', () => {
     ['slack.existingsecret', { slack: { existingsecret: 'x' } }, /at '\/slack': additional properties 'existingsecret' not allowed/],
     ['a top-level replicas', { replicas: 2 }, /additional properties 'replicas' not allowed/],
     ['hub.configmap.namesapce', { hub: { configmap: { namesapce: 'karpor' } } }, /at '\/hub\/configmap': additional properties 'namesapce' not allowed/],
+    ['hub.setup.enable', { hub: { setup: { enable: false } } }, /at '\/hub\/setup': additional properties 'enable' not allowed/],
+    ['hub.setup.karporConfigMap.nmae', { hub: { setup: { karporConfigMap: { nmae: 'x' } } } }, /at '\/hub\/setup\/karporConfigMap': additional properties 'nmae' not allowed/],
     ['metrics.serviceMonitor.enable', { metrics: { serviceMonitor: { enable: true } } }, /at '\/metrics\/serviceMonitor': additional properties 'enable' not allowed/],
     ['probes.readiness.periodSecond', { probes: { readiness: { periodSecond: 5 } } }, /at '\/probes\/readiness': additional properties 'periodSecond' not allowed/],
     ['proxy.https_proxy', { proxy: { https_proxy: 'http://p:3128' } }, /at '\/proxy': additional properties 'https_proxy' not allowed/],
@@ -503,6 +525,7 @@ describe('refuses values that would only fail at run time', () => {
     ['kubeconfigSecret without a Secret name', { hub: { access: 'kubeconfigSecret', kubeconfigSecret: { name: '' } } }, /hub\.kubeconfigSecret\.name is required/],
     ['a ServiceMonitor and a PodMonitor at once', { metrics: { serviceMonitor: { enabled: true }, podMonitor: { enabled: true } } }, /choose one/],
     ['a ServiceMonitor without the metrics Service', { metrics: { service: { enabled: false }, serviceMonitor: { enabled: true } } }, /metrics\.serviceMonitor\.enabled needs metrics\.service\.enabled/],
+    ['Karpor\'s superuser kubeconfig without the opt-in', { hub: { access: 'configmap' } }, /hub\.access=configmap puts Karpor's hub SUPERUSER kubeconfig .* hub\.configmap\.allowSuperuser=true/],
   ])('%s', (_name, values, message) => {
     expect(() => render(values)).toThrow(message);
   });

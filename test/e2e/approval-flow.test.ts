@@ -2,7 +2,7 @@
 // receiver, request state on the real hub, one token per approved request across replicas.
 import * as k8s from '@kubernetes/client-node';
 import { adminKubeConfig, hubRequest } from '../support/hub';
-import { answerAt as answer, buttonValue, movableClock, PEOPLE, startTestBot, testPolicy, tokenIn, type TestBot } from '../support/bot';
+import { answerAt as answer, buttonValue, grantSecrets, movableClock, PEOPLE, startTestBot, testPolicy, tokenIn, type TestBot } from '../support/bot';
 import { blockActionPayload, viewSubmissionPayload } from '../support/slack-requests';
 
 /** Sends a click; the answer is read with `answer(bot, responseId)`. */
@@ -151,8 +151,8 @@ test('20 concurrent approvals from 2 approvers across 2 replicas, and a duplicat
     const tokens = tokensTo(a, PEOPLE.platformAdmin);
     expect(tokens).toHaveLength(1);
     issued.push(tokenIn(tokens[0]!)!);
-    const grants = await adminKubeConfig().makeApiClient(k8s.CoreV1Api).listNamespacedSecret({ namespace: a.namespace, labelSelector: 'karpor.io/kind=grant' });
-    expect(grants.items.filter((g) => g.metadata?.annotations?.['karpor.io/request'] === id)).toHaveLength(1);
+    const grants = await grantSecrets(a.namespace);
+    expect(grants.filter((g) => g.metadata?.annotations?.['karpor.io/request'] === id)).toHaveLength(1);
   } finally {
     await b.stop();
   }

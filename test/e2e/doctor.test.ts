@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { PROBE_ACCOUNT } from '../../src/hub/probes';
+import { PROBE_ACCOUNT } from '../../src/setup/hub-objects';
 import { startHub, type RunningHub } from '../hub/harness';
 import { writeKubeconfigForToken } from '../support/hub';
 import { PEOPLE, startTestBot, type TestBot } from '../support/bot';
@@ -52,7 +52,7 @@ describe("on the suite's hub: RBAC on, Karpor's default anonymous binding", () =
     expect(line(lines, /karpor-guest/)).toMatch(/^✅ .*holds Karpor's default rules/);
     expect(line(lines, /hub identity/)).toMatch(/^✅ \*The bot's hub identity\* works/);
     // The test bot's hub token lasts an hour: well inside the week the check-up warns ahead.
-    expect(line(lines, /hub credential/)).toMatch(/^⚠️ \*The bot's hub credential\* expires in (59m|1h).*renew it before then\./);
+    expect(line(lines, /hub credential/)).toMatch(/^⚠️ \*The bot's hub credential\* expires in (59m|1h).*if it cannot \(see the log\), run `setup-hub` again before then\./);
     expect(line(lines, /User groups/)).toMatch(/^✅/);
     expect(line(lines, /Approvers for `admin`/)).toMatch(/^✅ .*2 reachable, 1 needed/);
     for (const l of lines) expect(l).toMatch(/^(✅|⚠️|❌) /);

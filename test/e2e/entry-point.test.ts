@@ -25,7 +25,7 @@ afterAll(async () => {
 test('configured by its environment, it serves a command and exits cleanly on SIGTERM', async () => {
   const namespace = await createNamespace(uniqueName('entry'));
   const prefix = uniqueName('ep').slice(0, 12);
-  const kubeconfig = await botIdentity(namespace);
+  const kubeconfig = await botIdentity(namespace, testPolicy(prefix));
   slack = await startFakeSlack({ botToken: BOT_TOKEN, usergroups: GROUPS });
   const policyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'entry-policy-')), 'policy.yaml');
   fs.writeFileSync(policyFile, stringify(testPolicy(prefix)));
@@ -56,7 +56,7 @@ test('configured by its environment, it serves a command and exits cleanly on SI
   const dm = await slack.waitFor(() => slack.messages.find((m) => m.method === 'chat.postEphemeral' && m.user === PEOPLE.engineer && tokenIn(m)), 15_000);
   const token = tokenIn(dm)!;
   const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string };
-  expect(claims.sub).toBe(`system:serviceaccount:${namespace}:${prefix}-guest`);
+  expect(claims.sub).toBe(`system:serviceaccount:${prefix}-guests:${prefix}-guest`);
   expect(await hubRequest(token, 'GET', '/api')).toBe(200);
 
   bot.kill('SIGTERM');

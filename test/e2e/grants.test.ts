@@ -2,7 +2,7 @@
 // expiry reminders and the clean-up of ended grants.
 import * as k8s from '@kubernetes/client-node';
 import { adminKubeConfig, hubRequest } from '../support/hub';
-import { buttonValue, click, movableClock, PEOPLE, say, startTestBot, testPolicy, tokenIn, type TestBot } from '../support/bot';
+import { buttonValue, click, grantSecrets, movableClock, PEOPLE, say, startTestBot, testPolicy, tokenIn, type TestBot } from '../support/bot';
 
 const clock = movableClock();
 let t: TestBot;
@@ -44,8 +44,6 @@ async function refusedWithin(token: string, limitMs: number): Promise<number> {
   throw new Error(`token still accepted after ${limitMs} ms`);
 }
 
-const grantSecrets = async (namespace: string) =>
-  (await adminKubeConfig().makeApiClient(k8s.CoreV1Api).listNamespacedSecret({ namespace, labelSelector: 'karpor.io/kind=grant' })).items;
 
 test('"Revoke now" makes the token fail on the hub (within the 10 s it trusts a token the bot just proved); the grant object holds no token', async () => {
   const { token, grantId } = await grantFor(t, PEOPLE.engineer);
@@ -134,21 +132,24 @@ test('a reminder goes out once before the end; "Extend" asks again through the p
   }
 });
 
-test('per-user mode: one ServiceAccount and binding per person; revoking one leaves the other', async () => {
+test('per-user mode: one ServiceAccount per person in the role\'s namespace, no binding of its own; revoking one leaves the other', async () => {
   const perUser = await startTestBot({ namespace: t.namespace, clock, policy: testPolicy(`${t.prefix}-p`, { identity: { mode: 'per-user', prefix: `${t.prefix}-p` } }) });
   try {
     const a = await grantFor(perUser, PEOPLE.engineer);
     const b = await grantFor(perUser, PEOPLE.platformAdmin);
     const rbac = adminKubeConfig().makeApiClient(k8s.RbacAuthorizationV1Api);
     const core = adminKubeConfig().makeApiClient(k8s.CoreV1Api);
+    const namespace = `${t.prefix}-p-guests`;
     for (const user of [PEOPLE.engineer, PEOPLE.platformAdmin]) {
       const name = `${t.prefix}-p-guest-${user.toLowerCase()}`;
-      const sa = await core.readNamespacedServiceAccount({ namespace: t.namespace, name });
+      const sa = await core.readNamespacedServiceAccount({ namespace, name });
       expect(sa.metadata?.labels?.['karpor.io/user']).toBe(user);
-      const crb = await rbac.readClusterRoleBinding({ name });
-      expect(crb.roleRef.name).toBe('karpor-guest');
-      expect(crb.subjects).toEqual([{ kind: 'ServiceAccount', name, namespace: t.namespace }]);
+      await expect(rbac.readClusterRoleBinding({ name })).rejects.toMatchObject({ code: 404 });
     }
+    // The role comes from the one binding of the namespace's group, however many people there are.
+    const crb = await rbac.readClusterRoleBinding({ name: namespace });
+    expect(crb.roleRef.name).toBe('karpor-guest');
+    expect(crb.subjects).toEqual([{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: `system:serviceaccounts:${namespace}` }]);
     await say(perUser, PEOPLE.engineer, 'revoke all');
     await refusedWithin(a.token, 12_000);
     expect(await hubRequest(b.token, 'GET', '/rest-api/v1/authn')).toBe(200);

@@ -5,16 +5,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createNamespace, hubRequest, serviceAccountToken, uniqueName, writeKubeconfigForToken } from '../support/hub';
 import { startHubProxy } from '../support/hub-proxy';
-import { botIdentity, PEOPLE, say, startTestBot, tokenIn } from '../support/bot';
+import { botIdentity, PEOPLE, say, startTestBot, testPolicy, tokenIn } from '../support/bot';
 
 test('a kubeconfig whose token the hub refuses is read again, and the request still succeeds', async () => {
   const namespace = await createNamespace(uniqueName('creds'));
-  await botIdentity(namespace);
+  const prefix = uniqueName('t').slice(0, 12);
+  await botIdentity(namespace, testPolicy(prefix));
   const proxy = await startHubProxy(process.env.KARPOR_TEST_HUB_SERVER!);
   const first = await serviceAccountToken(namespace, 'karpor-token-bot', 3600);
   const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'creds-')), 'config');
   writeKubeconfigForToken(kubeconfig, proxy.server, first);
-  const bot = await startTestBot({ namespace, kubeconfig });
+  const bot = await startTestBot({ namespace, kubeconfig, prefix });
   try {
     expect(await say(bot, PEOPLE.engineer, 'guest')).toMatch(/token is in your DM/);
 

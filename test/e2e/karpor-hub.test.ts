@@ -4,9 +4,12 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { policyFrom } from '../../src/config/policy-file';
+import { setupHub } from '../../src/setup/setup-hub';
 import { startHub, type RunningHub } from '../hub/harness';
-import { dashboardLogin, tokenOwner, writeKubeconfigForToken } from '../support/hub';
-import { PEOPLE, say, startTestBot, tokenIn, type TestBot } from '../support/bot';
+import { dashboardLogin, tokenOwner, uniqueName } from '../support/hub';
+import { PEOPLE, say, startTestBot, testPolicy, tokenIn, type TestBot } from '../support/bot';
 
 const RBAC_GAUGE = 'karpor_token_bot_hub_rbac_enabled';
 const RBAC_KNOWN = 'karpor_token_bot_hub_rbac_known';
@@ -56,13 +59,18 @@ describe('on a hub with RBAC off', () => {
   let hub: RunningHub;
   let t: TestBot;
   let tmp: string;
+  const prefix = uniqueName('t').slice(0, 12);
+  const policy = testPolicy(prefix);
   beforeAll(async () => {
     hub = await startHub({ rbac: false });
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rbac-off-'));
-    // Any credential will do there: the hub ignores the Authorization header and allows everything.
+    // The install's setup step, as on any hub: it makes the role namespaces and their bindings.
+    const admin = new k8s.KubeConfig();
+    admin.loadFromFile(hub.kubeconfigPath);
+    const credential = await setupHub({ admin, policy: policyFrom(policy), namespace: 'karpor-token-bot', server: hub.server, tokenSeconds: 3600 });
     const kubeconfig = path.join(tmp, 'config');
-    writeKubeconfigForToken(kubeconfig, hub.server, 'not-a-token');
-    t = await startTestBot({ namespace: 'default', kubeconfig });
+    fs.writeFileSync(kubeconfig, credential.kubeconfig, { mode: 0o600 });
+    t = await startTestBot({ namespace: 'karpor-token-bot', prefix, policy, kubeconfig });
   }, 120_000);
   afterAll(async () => {
     await t?.stop();
@@ -80,7 +88,7 @@ describe('on a hub with RBAC off', () => {
   test('its tokens protect nothing: a garbage token logs in as well as the one the bot issued', async () => {
     await t.command(PEOPLE.engineer, 'guest 1h');
     const token = tokenIn(await t.slack.waitFor(() => t.slack.messages.find((m) => m.user === PEOPLE.engineer && tokenIn(m)), 15_000))!;
-    expect(tokenOwner(token)?.namespace).toBe('default');
+    expect(tokenOwner(token)?.namespace).toBe(`${prefix}-guests`);
     expect(await dashboardLogin(token, hub.server)).toBe(200);
     expect(await dashboardLogin('not-a-token', hub.server)).toBe(200);
   });

@@ -2,7 +2,7 @@
 // Slack's Web API, response_url and the Socket Mode WebSocket through it, and the hub through it
 // too unless NO_PROXY names the hub.
 import { createNamespace, hubServer, uniqueName } from '../support/hub';
-import { botIdentity, PEOPLE, say, startTestBot, tokenIn } from '../support/bot';
+import { botIdentity, PEOPLE, say, startTestBot, testPolicy, tokenIn } from '../support/bot';
 import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy';
 
 let proxy: ConnectProxy;
@@ -25,9 +25,10 @@ afterEach(() => {
 const hubAddress = () => new URL(hubServer()).host;
 
 /** The bot's namespace and identity on the hub, made before the proxy is set: only the bot's own calls are seen by it. */
-async function hubSetup(): Promise<{ namespace: string; kubeconfig: string }> {
+async function hubSetup(): Promise<{ namespace: string; prefix: string; kubeconfig: string }> {
   const namespace = await createNamespace(uniqueName('proxy'));
-  return { namespace, kubeconfig: await botIdentity(namespace) };
+  const prefix = uniqueName('p').slice(0, 12);
+  return { namespace, prefix, kubeconfig: await botIdentity(namespace, testPolicy(prefix)) };
 }
 
 test('Socket Mode: Web API, the WebSocket and response_url go through the proxy; the hub, in NO_PROXY, does not', async () => {

@@ -2,7 +2,7 @@
 // the fake Slack Web API recording what the bot sends.
 import * as k8s from '@kubernetes/client-node';
 import { adminKubeConfig, hubRequest } from '../support/hub';
-import { answerAt, PEOPLE, startTestBot, tokenIn, type TestBot } from '../support/bot';
+import { answerAt, botIdentity, botSecrets, PEOPLE, startTestBot, tokenIn, type TestBot } from '../support/bot';
 import { postSigned, slashCommandBody } from '../support/slack-requests';
 
 const issued: string[] = [];
@@ -29,10 +29,11 @@ async function tokenFor(userId: string): Promise<{ token: string; text: string }
   return { token, text: JSON.stringify(msg.blocks) };
 }
 
+/** The Secrets in the bot's home and role namespaces. */
 async function namespaceSecrets(): Promise<string[]> {
-  const list = await core().listNamespacedSecret({ namespace: t.namespace });
-  return list.items.map((s) => s.metadata!.name!);
+  return (await botSecrets(t.namespace)).map((s) => `${s.metadata!.namespace}/${s.metadata!.name}`).sort();
 }
+const guests = () => `${t.prefix}-guests`;
 
 test('a guest token arrives by ephemeral DM and can do exactly what karpor-guest allows', async () => {
   const sent = await t.command(PEOPLE.engineer, 'guest 2h');
@@ -50,19 +51,20 @@ test('a guest token arrives by ephemeral DM and can do exactly what karpor-guest
   expect(await hubRequest(token, 'POST', '/rest-api/v1/cluster/x')).toBe(403);
   expect(await hubRequest('not-a-token', 'GET', '/rest-api/v1/authn')).toBe(401);
 
-  const sa = await core().readNamespacedServiceAccount({ namespace: t.namespace, name: `${t.prefix}-guest` });
+  // The seed's account name, in the role's own namespace; the role comes from that namespace's group.
+  const sa = await core().readNamespacedServiceAccount({ namespace: guests(), name: `${t.prefix}-guest` });
   expect(sa.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('karpor-token-bot');
-  const crb = await rbac().readClusterRoleBinding({ name: `${t.prefix}-guest` });
+  const crb = await rbac().readClusterRoleBinding({ name: guests() });
   expect(crb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'karpor-guest' });
-  expect(crb.subjects).toEqual([{ kind: 'ServiceAccount', name: `${t.prefix}-guest`, namespace: t.namespace }]);
+  expect(crb.subjects).toEqual([{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: `system:serviceaccounts:${guests()}` }]);
 });
 
 test('a second request reuses the ServiceAccount and binding and gets a different working token', async () => {
-  const before = await core().readNamespacedServiceAccount({ namespace: t.namespace, name: `${t.prefix}-guest` });
+  const before = await core().readNamespacedServiceAccount({ namespace: guests(), name: `${t.prefix}-guest` });
   await t.command(PEOPLE.engineer, 'guest');
   const { token } = await tokenFor(PEOPLE.engineer);
   expect(issued.filter((x) => x === token)).toHaveLength(1);
-  const after = await core().readNamespacedServiceAccount({ namespace: t.namespace, name: `${t.prefix}-guest` });
+  const after = await core().readNamespacedServiceAccount({ namespace: guests(), name: `${t.prefix}-guest` });
   expect(after.metadata?.uid).toBe(before.metadata?.uid);
   expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(200);
 });
@@ -100,7 +102,7 @@ test.each([
   expect(await answerAt(t, sent.responseUrl.split('/').pop()!)).toMatch(answer);
   expect(await namespaceSecrets()).toEqual(before);
   expect(t.slack.messages).toHaveLength(0);
-  await expect(core().readNamespacedServiceAccount({ namespace: t.namespace, name: `${t.prefix}-admin` })).rejects.toMatchObject({ code: 404 });
+  await expect(core().readNamespacedServiceAccount({ namespace: `${t.prefix}-admins`, name: `${t.prefix}-admin` })).rejects.toMatchObject({ code: 404 });
 });
 
 test('a person in no mapped group is refused politely', async () => {
@@ -117,20 +119,20 @@ test('help, and a bare command, list the roles this person may request', async (
   expect(await answerAt(t, help.responseUrl.split('/').pop()!)).not.toMatch(/`admin`/);
 });
 
-test('a binding that points at the wrong role is refused, with an alert in the log', async () => {
-  const name = `${t.prefix}-wrong-guest`;
-  await rbac().createClusterRoleBinding({
-    body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'karpor-admin' }, subjects: [{ kind: 'ServiceAccount', name, namespace: t.namespace }] },
-  });
-  const wrong = await startTestBot({
-    namespace: t.namespace,
-    policy: { identity: { mode: 'shared', prefix: `${t.prefix}-wrong` }, roles: { guest: { clusterRole: 'karpor-guest', groups: ['engineers'] } } },
-  });
+test('a role binding that points at the wrong role from the start is refused, with an alert in the log', async () => {
+  const policy = { identity: { mode: 'shared' as const, prefix: `${t.prefix}-wrong` }, roles: { guest: { clusterRole: 'karpor-guest', groups: ['engineers'] } } };
+  const kubeconfig = await botIdentity(t.namespace, policy);
+  // Replaced before the bot starts (a binding's role cannot be edited in place).
+  const name = `${t.prefix}-wrong-guests`;
+  const made = await rbac().readClusterRoleBinding({ name });
+  await rbac().deleteClusterRoleBinding({ name });
+  await rbac().createClusterRoleBinding({ body: { metadata: { name }, roleRef: { ...made.roleRef, name: 'karpor-admin' }, subjects: made.subjects } });
+  const wrong = await startTestBot({ namespace: t.namespace, policy, kubeconfig });
   try {
     const sent = await wrong.command(PEOPLE.engineer, 'guest');
     const id = sent.responseUrl.split('/').pop();
     const res = await wrong.slack.waitFor(() => wrong.slack.responses.find((r) => r.id === id), 15_000);
-    expect(String(res.body.text)).toMatch(/ClusterRoleBinding `.*-wrong-guest` is not what this bot expects \(it binds ClusterRole karpor-admin/);
+    expect(String(res.body.text)).toMatch(/RBAC for `guest` is not what this bot expects \(ClusterRoleBinding .*-wrong-guests binds ClusterRole karpor-admin, not ClusterRole karpor-guest\)/);
     expect(wrong.slack.messages.filter((m) => tokenIn(m))).toHaveLength(0);
     expect(wrong.logs.some((l) => /"alert":true/.test(l) && /hub binding conflict/.test(l))).toBe(true);
     const crb = await rbac().readClusterRoleBinding({ name });
@@ -154,21 +156,21 @@ test('a request with a bad signature gets 401 and changes nothing', async () => 
 test('a ServiceAccount deleted behind the bot\'s back is made again on the next request', async () => {
   await t.command(PEOPLE.engineer, 'guest');
   await tokenFor(PEOPLE.engineer);
-  await core().deleteNamespacedServiceAccount({ namespace: t.namespace, name: `${t.prefix}-guest` });
+  await core().deleteNamespacedServiceAccount({ namespace: guests(), name: `${t.prefix}-guest` });
   const grantsBefore = await namespaceSecrets();
   t.slack.reset();
   const sent = await t.command(PEOPLE.engineer, 'guest');
   const { token } = await tokenFor(PEOPLE.engineer);
   expect(await answerAt(t, sent.responseUrl.split('/').pop()!)).toMatch(/token is in your DM/);
   expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(200);
-  await core().readNamespacedServiceAccount({ namespace: t.namespace, name: `${t.prefix}-guest` });
+  await core().readNamespacedServiceAccount({ namespace: guests(), name: `${t.prefix}-guest` });
   // The attempt that met the missing account left no grant behind: exactly one more.
   const added = (await namespaceSecrets()).filter((name) => !grantsBefore.includes(name));
   expect(added).toHaveLength(1);
-  expect(added[0]).toMatch(/^karpor-grant-/);
+  expect(added[0]).toMatch(new RegExp(`^${guests()}/karpor-grant-`));
 });
 
-test('two replicas creating the same ServiceAccount and binding at once both succeed', async () => {
+test('two replicas creating the same ServiceAccount at once both succeed', async () => {
   const prefix = `${t.prefix}-r`;
   const policy = { identity: { mode: 'shared' as const, prefix }, roles: { guest: { clusterRole: 'karpor-guest', groups: ['engineers'] } } };
   const a = await startTestBot({ namespace: t.namespace, policy, slack: t.slack });
@@ -181,8 +183,8 @@ test('two replicas creating the same ServiceAccount and binding at once both suc
     const tokens = t.slack.messages.filter((m) => tokenIn(m)).map((m) => tokenIn(m)!);
     issued.push(...tokens);
     expect(new Set(tokens).size).toBe(6);
-    const crb = await rbac().readClusterRoleBinding({ name: `${prefix}-guest` });
-    expect(crb.subjects).toEqual([{ kind: 'ServiceAccount', name: `${prefix}-guest`, namespace: t.namespace }]);
+    const accounts = await core().listNamespacedServiceAccount({ namespace: `${prefix}-guests` });
+    expect(accounts.items.map((a) => a.metadata?.name)).toEqual([`${prefix}-guest`]);
   } finally {
     await a.stop();
     await b.stop();

@@ -39,7 +39,7 @@ test('a token revoked between minting and the check is never delivered, and the 
   proxy.fault = (method, path, headers) => {
     if (method !== 'GET' || path !== '/rest-api/v1/authn' || !headers.authorization) return undefined;
     // The grant Secret the token is bound to goes, so the hub answers the check as it would a revoked token.
-    revoked = grantSecrets(t.namespace).then((secrets) => Promise.all(secrets.map((s) => core.deleteNamespacedSecret({ namespace: t.namespace, name: s.metadata!.name! }))));
+    revoked = grantSecrets(t.namespace).then((secrets) => Promise.all(secrets.map((s) => core.deleteNamespacedSecret({ namespace: s.metadata!.namespace!, name: s.metadata!.name! }))));
     return { delayMs: 3_000 };
   };
   const answer = await say(t, PEOPLE.engineer, 'guest 1h', 30_000);

@@ -1,9 +1,7 @@
 // Shared by the fault tests: answers to a command or click, raw HTTP posts, and the token-hygiene
 // check every fault test file runs at the end.
 import * as http from 'node:http';
-import * as k8s from '@kubernetes/client-node';
-import { adminKubeConfig } from '../support/hub';
-import { tokenIn, type TestBot } from '../support/bot';
+import { botSecrets, tokenIn, type TestBot } from '../support/bot';
 
 /** Anything shaped like a ServiceAccount token (a JWT). */
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+/;
@@ -71,8 +69,7 @@ export async function expectNoTokenLeaks(bot: TestBot, tokens: string[] = delive
     calls: bot.slack.calls.filter((c) => !(c.method === 'chat.postEphemeral' && tokenIn(c.args))),
   });
   expect(elsewhere).not.toMatch(JWT);
-  const secrets = await adminKubeConfig().makeApiClient(k8s.CoreV1Api).listNamespacedSecret({ namespace: bot.namespace });
-  const stored = JSON.stringify(secrets.items);
+  const stored = JSON.stringify(await botSecrets(bot.namespace));
   expect(stored).not.toMatch(JWT);
   for (const token of tokens) {
     expect(logs).not.toContain(token);
@@ -81,7 +78,4 @@ export async function expectNoTokenLeaks(bot: TestBot, tokens: string[] = delive
   }
 }
 
-export async function grantSecrets(namespace: string): Promise<k8s.V1Secret[]> {
-  const list = await adminKubeConfig().makeApiClient(k8s.CoreV1Api).listNamespacedSecret({ namespace, labelSelector: 'karpor.io/kind=grant' });
-  return list.items;
-}
+export { grantSecrets } from '../support/bot';

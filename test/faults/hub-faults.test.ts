@@ -59,12 +59,9 @@ test('started while the hub is down: not ready, people are told, and it recovers
 
 describe('a fault at each step of issuing leaves nothing half-made, and the next request works', () => {
   const steps: Array<[string, (b: TestBot) => (method: string, path: string) => boolean]> = [
-    ['reading the ServiceAccount', (b) => (m, path) => m === 'GET' && path === `/api/v1/namespaces/${b.namespace}/serviceaccounts/${b.prefix}-guest`],
-    ['creating the ServiceAccount', (b) => (m, path) => m === 'POST' && path === `/api/v1/namespaces/${b.namespace}/serviceaccounts`],
-    ['reading the ClusterRoleBinding', (b) => (m, path) => m === 'GET' && path === `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${b.prefix}-guest`],
-    ['creating the ClusterRoleBinding', () => (m, path) => m === 'POST' && path === '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings'],
-    ['creating the grant', (b) => (m, path) => m === 'POST' && path === `/api/v1/namespaces/${b.namespace}/secrets`],
-    ['the TokenRequest', (b) => (m, path) => m === 'POST' && path === `/api/v1/namespaces/${b.namespace}/serviceaccounts/${b.prefix}-guest/token`],
+    ['creating the ServiceAccount', (b) => (m, path) => m === 'POST' && path === `/api/v1/namespaces/${b.prefix}-guests/serviceaccounts`],
+    ['creating the grant', (b) => (m, path) => m === 'POST' && path === `/api/v1/namespaces/${b.prefix}-guests/secrets`],
+    ['the TokenRequest', (b) => (m, path) => m === 'POST' && path === `/api/v1/namespaces/${b.prefix}-guests/serviceaccounts/${b.prefix}-guest/token`],
   ];
   const faults: Array<[string, Fault, RegExp]> = [
     ['500', { status: 500 }, UNAVAILABLE],
@@ -89,14 +86,14 @@ describe('a fault at each step of issuing leaves nothing half-made, and the next
     expect(await say(b, PEOPLE.engineer, 'guest')).toMatch(/token is in your DM/);
     expect(deliveredTokens(b)).toHaveLength(1);
     expect(await ownGrants(b)).toHaveLength(1);
-    const crb = await adminKubeConfig().makeApiClient(k8s.RbacAuthorizationV1Api).readClusterRoleBinding({ name: `${b.prefix}-guest` });
-    expect(crb.roleRef.name).toBe('karpor-guest');
+    const sa = await adminKubeConfig().makeApiClient(k8s.CoreV1Api).readNamespacedServiceAccount({ namespace: `${b.prefix}-guests`, name: `${b.prefix}-guest` });
+    expect(sa.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('karpor-token-bot');
   });
 });
 
 test('the TokenRequest fails and so does the clean-up: the grant is never shown, and the next request removes it', async () => {
   const b = await bot();
-  const tokenPath = `/api/v1/namespaces/${b.namespace}/serviceaccounts/${b.prefix}-guest/token`;
+  const tokenPath = `/api/v1/namespaces/${b.prefix}-guests/serviceaccounts/${b.prefix}-guest/token`;
   proxy.fault = (method, path) => (method === 'POST' && path === tokenPath ? { status: 500 } : method === 'DELETE' && path.includes('/secrets/karpor-grant-') ? { drop: true } : undefined);
   expect(await say(b, PEOPLE.engineer, 'guest')).toMatch(UNAVAILABLE);
   const leftover = await ownGrants(b);
@@ -117,7 +114,7 @@ test('the TokenRequest fails and so does the clean-up: the grant is never shown,
   }
   expect(after).toHaveLength(1);
   expect(after[0]!.metadata!.name).not.toBe(leftover[0]!.metadata!.name);
-  expect(proxy.seen).toContain(`DELETE /api/v1/namespaces/${b.namespace}/secrets/${leftover[0]!.metadata!.name}`);
+  expect(proxy.seen).toContain(`DELETE /api/v1/namespaces/${b.prefix}-guests/secrets/${leftover[0]!.metadata!.name}`);
 });
 
 test('housekeeping also removes a half-made grant once the hub is back', async () => {
@@ -136,9 +133,9 @@ test('the ServiceAccount deleted behind the bot is made again within the same re
   const b = await bot();
   expect(await say(b, PEOPLE.engineer, 'guest')).toMatch(/token is in your DM/);
   const core = adminKubeConfig().makeApiClient(k8s.CoreV1Api);
-  await core.deleteNamespacedServiceAccount({ namespace: b.namespace, name: `${b.prefix}-guest` });
+  await core.deleteNamespacedServiceAccount({ namespace: `${b.prefix}-guests`, name: `${b.prefix}-guest` });
   expect(await say(b, PEOPLE.engineer, 'guest')).toMatch(/token is in your DM/);
-  expect((await core.readNamespacedServiceAccount({ namespace: b.namespace, name: `${b.prefix}-guest` })).metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('karpor-token-bot');
+  expect((await core.readNamespacedServiceAccount({ namespace: `${b.prefix}-guests`, name: `${b.prefix}-guest` })).metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('karpor-token-bot');
   expect(await ownGrants(b)).toHaveLength(2);
   expect(deliveredTokens(b)).toHaveLength(2);
 });

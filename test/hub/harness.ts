@@ -14,7 +14,10 @@ import { makeCa, makeCert } from './certs';
 import { IDENTITY_HEADERS, startFront } from './front';
 
 export interface RunningHub {
-  /** The hub's address, https://127.0.0.1:PORT: the front (front.ts) before kube-apiserver. */
+  /**
+   * The hub's address, https://127.0.0.1:PORT: the front (front.ts) before kube-apiserver; for a
+   * host cluster, kube-apiserver itself.
+   */
   server: string;
   /** kube-apiserver alone, behind the front: not Karpor-like; only for looking at it directly. */
   apiServer: string;
@@ -43,6 +46,12 @@ export interface StartHubOptions {
   maxTokenSeconds?: number;
   /** Karpor's --enable-rbac (default true). Off: every request is allowed and its token ignored. */
   rbac?: boolean;
+  /**
+   * A plain kube-apiserver for the HOST cluster (where Karpor and the bot are installed), not a
+   * hub: every API on (ConfigMaps included), no front, no Karpor roles; client certificates are
+   * checked by kube-apiserver itself. For tests of what runs in the host cluster (the setup hook).
+   */
+  host?: boolean;
 }
 
 const hubDir = __dirname;
@@ -376,10 +385,12 @@ export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> 
     throw new Error(`maxTokenSeconds must be between 3600 and 2^32 (kube-apiserver refuses to start otherwise), got ${opts.maxTokenSeconds}`);
   }
   const binDir = hubBinDir();
-  karporRoleFiles();
+  const host = opts.host ?? false;
+  if (host && opts.rbac === false) throw new Error('a host cluster has no Karpor --enable-rbac to turn off');
+  if (!host) karporRoleFiles();
   if (!binariesPresent(binDir)) throw new Error(`hub binaries missing in ${binDir}: run ensureHubBinaries() or bash test/hub/build.sh`);
 
-  const dir = await fsp.mkdtemp(path.join(opts.dir ?? os.tmpdir(), 'karpor-test-hub-'));
+  const dir = await fsp.mkdtemp(path.join(opts.dir ?? os.tmpdir(), host ? 'karpor-test-host-' : 'karpor-test-hub-'));
   const procs: Proc[] = [];
   const entry = { procs, dir };
   installExitHook();
@@ -459,8 +470,10 @@ export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> 
       '--api-audiences', 'karpor',
       '--service-account-key-file', saPub,
       '--service-account-signing-key-file', saKey,
-      '--runtime-config', RUNTIME_CONFIG.join(','),
-      '--disable-admission-plugins', DISABLED_ADMISSION.join(','),
+      ...(host
+        ? // Kubernetes as it comes; ServiceAccount admission would wait for a controller-manager.
+          ['--client-ca-file', clientCa.certPath, '--disable-admission-plugins', 'ServiceAccount']
+        : ['--runtime-config', RUNTIME_CONFIG.join(','), '--disable-admission-plugins', DISABLED_ADMISSION.join(',')]),
     ];
     if (opts.maxTokenSeconds !== undefined) apiArgs.push('--service-account-max-token-expiration', `${opts.maxTokenSeconds}s`);
     const apiserver = startProc('kube-apiserver', path.join(binDir, 'kube-apiserver'), apiArgs, path.join(dir, 'kube-apiserver.log'), dir);
@@ -474,10 +487,13 @@ export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> 
     log(`kube-apiserver ready after ${((Date.now() - started) / 1000).toFixed(1)}s`);
 
     const rbac = opts.rbac ?? true;
-    const front = await startFront({ upstream: apiServer, rbac, version: KARPOR_VERSION, serving, clientCaPath: clientCa.certPath, asserting });
-    stopFront = front.stop;
-    const server = front.url;
-    log(`front on ${server} (RBAC ${rbac ? 'on' : 'off'})`);
+    let server = apiServer;
+    if (!host) {
+      const front = await startFront({ upstream: apiServer, rbac, version: KARPOR_VERSION, serving, clientCaPath: clientCa.certPath, asserting });
+      stopFront = front.stop;
+      server = front.url;
+      log(`front on ${server} (RBAC ${rbac ? 'on' : 'off'})`);
+    }
 
     const kubeconfigPath = path.join(dir, 'admin.kubeconfig');
     await fsp.writeFile(kubeconfigPath, adminKubeconfigYaml(server, adminToken), { mode: 0o600 });
@@ -485,6 +501,7 @@ export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> 
     await fsp.writeFile(certKubeconfigPath, certKubeconfigYaml(server, fs.readFileSync(karporAdmin.certPath), fs.readFileSync(karporAdmin.keyPath)), { mode: 0o600 });
 
     const hub: RunningHub = { server, apiServer, kubeconfigPath, certKubeconfigPath, rbac, binDir, dir, stop };
+    if (host) return hub;
     const roles = karporRoleFiles();
     await kubectl(hub, ['apply', ...roles.flatMap((f) => ['-f', f])]);
     log(`applied Karpor's roles from ${karporRolesDir()}: ${roles.map((f) => path.basename(f)).join(', ')}`);

@@ -19,6 +19,7 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+const PREFIX = uniqueName('pg');
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts', 'playground');
 const DOCS = path.join(__dirname, '..', '..', 'docs', 'playground');
 const WAIT = 20_000;
@@ -44,7 +45,7 @@ beforeAll(async () => {
     hubKubeconfig: process.env.KARPOR_TEST_HUB_KUBECONFIG!,
     port: 0,
     namespace: uniqueName('playground'),
-    prefix: uniqueName('pg'),
+    prefix: PREFIX,
     onLog: (line) => void logs.push(line),
   });
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
@@ -130,7 +131,7 @@ test('log in to Karpor with the guest token: it may read, it may not write', asy
   const msg = tokenMessage().filter({ hasText: 'Your Karpor guest token' });
   const { verdicts, text } = await logIn(msg);
   expect(verdicts).toEqual(['allowed', 'forbidden']);
-  expect(text).toContain(`system:serviceaccount:${playground!.namespace}:`);
+  expect(text).toContain(`system:serviceaccount:${PREFIX}-guests:`);
   expect(text).toContain('may read, but not change anything');
   await shot('02-guest-login');
 });

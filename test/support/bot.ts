@@ -1,45 +1,58 @@
 // Runs the real bot for tests: HTTP mode (or Socket Mode against a fake endpoint), its
-// least-privilege identity from deploy/hub/rbac.yaml on the test hub, the fake Slack Web API, and
-// every log line captured.
+// least-privilege identity made by the setup step (src/setup) on the test hub, the fake Slack
+// Web API, and every log line captured.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
 import { compose, type ComposeOptions, type KarporTokenBot } from '../../src/compose';
 import type { Settings } from '../../src/config/env';
 import { policyFrom, type PolicyInput } from '../../src/config/policy-file';
+import { roleHomes } from '../../src/domain/identity';
 import type { Clock } from '../../src/domain/ports';
 import { createLog } from '../../src/log';
+import { setupHub } from '../../src/setup/setup-hub';
 import { startFakeSlack, type FakeSlack, type FakeSlackOptions, type RecordedMessage } from '../fakes/slack-api';
 import { startFakeSocketMode, type FakeSocketMode } from '../fakes/socket-mode';
-import { adminKubeConfig, createNamespace, hubServer, serviceAccountToken, uniqueName, writeKubeconfigForToken } from './hub';
+import { adminKubeConfig, createNamespace, hubServer, uniqueName } from './hub';
 import { blockActionPayload, interactionBody, postSigned, slashCommandBody } from './slack-requests';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-bot-token';
 export const APP_TOKEN = 'xapp-test';
-const RBAC_FILE = path.join(__dirname, '../../deploy/hub/rbac.yaml');
 
-/** Applies the bot's RBAC from deploy/ into `namespace` and returns a kubeconfig with its token. */
-export async function botIdentity(namespace: string, server = hubServer()): Promise<string> {
-  const objects = k8s.KubernetesObjectApi.makeApiClient(adminKubeConfig());
-  for (const doc of parseAllDocuments(fs.readFileSync(RBAC_FILE, 'utf8'))) {
-    const obj = doc.toJSON() as k8s.KubernetesObject & { subjects?: Array<{ namespace?: string }> };
-    if (obj.metadata?.namespace) obj.metadata.namespace = namespace;
-    for (const s of obj.subjects ?? []) s.namespace = namespace;
-    // The ClusterRoleBinding is per test namespace; the ClusterRole is the same for all.
-    if (obj.kind === 'ClusterRoleBinding') obj.metadata!.name = `karpor-token-bot-${namespace}`;
-    try {
-      await objects.create(obj);
-    } catch (err) {
-      // Made already by an earlier bot in this namespace, from the same file.
-      if (!(err instanceof k8s.ApiException && err.code === 409)) throw err;
-    }
-  }
-  const token = await serviceAccountToken(namespace, 'karpor-token-bot', 3600);
+/** The role namespaces (where grants live) of the bots started with each home namespace. */
+const roleNamespaces = new Map<string, Set<string>>();
+
+/** Where the grants of the bots whose home namespace is `namespace` live. */
+export function grantNamespaces(namespace: string): string[] {
+  return [...(roleNamespaces.get(namespace) ?? [])];
+}
+
+/** The grant Secrets of the bots whose home namespace is `namespace` (they live in the role namespaces). */
+export async function grantSecrets(namespace: string): Promise<k8s.V1Secret[]> {
+  return botSecrets(namespace, 'karpor.io/kind=grant');
+}
+
+/** Every Secret the bots with this home namespace could have written: home and role namespaces. */
+export async function botSecrets(namespace: string, labelSelector?: string): Promise<k8s.V1Secret[]> {
+  const core = adminKubeConfig().makeApiClient(k8s.CoreV1Api);
+  const lists = await Promise.all([namespace, ...grantNamespaces(namespace)].map((ns) => core.listNamespacedSecret({ namespace: ns, ...(labelSelector && { labelSelector }) })));
+  return lists.flatMap((l) => l.items);
+}
+
+/**
+ * Runs the setup step for `policy` with the hub's admin kubeconfig, as an operator would, and
+ * returns a kubeconfig with the bot's own token (home namespace `namespace`).
+ */
+export async function botIdentity(namespace: string, policy: PolicyInput, server = hubServer(), tokenSeconds = 3600): Promise<string> {
+  const parsed = policyFrom(policy);
+  const credential = await setupHub({ admin: adminKubeConfig(), policy: parsed, namespace, server, tokenSeconds });
+  const known = roleNamespaces.get(namespace) ?? new Set<string>();
+  for (const home of roleHomes(parsed)) known.add(home.namespace);
+  roleNamespaces.set(namespace, known);
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bot-kubeconfig-')), 'config');
-  writeKubeconfigForToken(file, server, token);
+  fs.writeFileSync(file, credential.kubeconfig, { mode: 0o600 });
   return file;
 }
 
@@ -102,6 +115,9 @@ export interface TestBotOptions {
   port?: number;
   /** 'socket': Socket Mode with the app-level token, against a fake Socket Mode endpoint. Default 'http'. */
   mode?: 'http' | 'socket';
+  /** Where a renewed hub credential is stored, and the cluster that holds it. */
+  credentialSecret?: Settings['hub']['credentialSecret'];
+  hostCluster?: ComposeOptions['hostCluster'];
 }
 
 /** Numbers every command's response_url, unique across the bots that share one fake Slack. */
@@ -110,7 +126,8 @@ let commandsSent = 0;
 export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> {
   const namespace = opts.namespace ?? (await createNamespace(uniqueName('bot')));
   const prefix = opts.prefix ?? uniqueName('t').slice(0, 12);
-  const kubeconfig = opts.kubeconfig ?? (await botIdentity(namespace, opts.hubServer));
+  const policy = opts.policy ?? testPolicy(prefix);
+  const kubeconfig = opts.kubeconfig ?? (await botIdentity(namespace, policy, opts.hubServer));
   if (opts.mode === 'socket' && opts.slack) throw new Error('a socket-mode test bot starts its own fake Slack');
   const socket = opts.mode === 'socket' ? await startFakeSocketMode() : undefined;
   const socketApi = socket && { appToken: APP_TOKEN, socketModeUrl: socket.connectionUrl };
@@ -121,15 +138,16 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
     slack: socket
       ? { botToken: BOT_TOKEN, mode: 'socket', appToken: APP_TOKEN, apiUrl: slack.url }
       : { botToken: BOT_TOKEN, mode: 'http', signingSecret: SIGNING_SECRET, apiUrl: slack.url },
-    hub: { source: { kind: 'kubeconfig', path: kubeconfig }, namespace, timeoutMs: opts.timeoutMs ?? 10_000 },
+    hub: { source: { kind: 'kubeconfig', path: kubeconfig }, namespace, timeoutMs: opts.timeoutMs ?? 10_000, ...(opts.credentialSecret && { credentialSecret: opts.credentialSecret }) },
     policyFile: '(inline)',
     port: opts.port ?? 0,
     host: '127.0.0.1',
     logLevel: 'debug',
   };
-  const bot = compose(settings, policyFrom(opts.policy ?? testPolicy(prefix)), log, {
+  const bot = compose(settings, policyFrom(policy), log, {
     slackRetries: opts.slackRetries ?? { retries: 0 },
     ...(opts.clock && { clock: opts.clock }),
+    ...(opts.hostCluster && { hostCluster: opts.hostCluster }),
     // The check-up runs when asked unless a test gives it an interval: at start it would add hub
     // and Slack calls to every test's counts.
     intervals: { housekeepingMs: 3_600_000, serverConfigsMs: 3_600_000, doctorMs: 0, ...opts.intervals },

@@ -16,6 +16,8 @@ export interface HubProxy {
   serverConfigs?: unknown;
   /** Decides per request; undefined passes it through. */
   fault?: (method: string, path: string, headers: import('node:http').IncomingHttpHeaders) => Fault | undefined;
+  /** Drops every open connection (long watches included), as a network cut would. */
+  cut(): void;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,9 @@ export async function startHubProxy(target: string, opts: { serverConfigs?: unkn
     server: '',
     seen: [],
     ...(opts.serverConfigs !== undefined && { serverConfigs: opts.serverConfigs }),
+    cut: () => {
+      for (const s of sockets) s.destroy();
+    },
     stop: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
@@ -46,6 +51,8 @@ export async function startHubProxy(target: string, opts: { serverConfigs?: unkn
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
     const upstream = https.request(new URL(req.url ?? '/', target), { method: req.method, headers: { ...req.headers, host: new URL(target).host }, rejectUnauthorized: false }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
+      // A watch answers its headers long before its first event: pass them on at once.
+      res.flushHeaders();
       up.pipe(res);
     });
     upstream.on('error', () => res.destroy());

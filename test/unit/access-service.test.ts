@@ -1,6 +1,6 @@
 import { say as word, USAGE } from '../../src/slack/text/answers';
 import type { Finding } from '../../src/domain/doctor';
-import { DeliveryError, HubError } from '../../src/domain/errors';
+import { DeliveryError, HubError, RoleMismatchError } from '../../src/domain/errors';
 import type { Grant } from '../../src/domain/grant';
 import type { Person } from '../../src/domain/policy';
 import { AccessService } from '../../src/domain/access-service';
@@ -109,6 +109,15 @@ describe('command: failures become specific answers with a reference', () => {
     const { texts } = await say(w, U.eng, 'guest');
     expect(texts).toEqual(['The Karpor hub is not answering; nothing was issued. (ref ref-1)']);
     expect(texts[0]).not.toContain('10.0.0.1');
+  });
+
+  test("a role whose RBAC on the hub is not the bot's is refused, the hub's names shown literally", async () => {
+    const w = world();
+    w.hub.failIssue = new RoleMismatchError('guest', 'ClusterRoleBinding <!channel> also gives Group system:serviceaccounts:karpor-guests ClusterRole karpor-admin');
+    const { texts } = await say(w, U.eng, 'guest');
+    expect(texts).toEqual([
+      "The hub's RBAC for `guest` is not what this bot expects (ClusterRoleBinding &lt;!channel&gt; also gives Group system:serviceaccounts:karpor-guests ClusterRole karpor-admin), so I issued nothing. Your Karpor administrators have been alerted. (ref ref-1)",
+    ]);
   });
 
   test('an unexpected error shows a generic message, never its details', async () => {

@@ -32,7 +32,7 @@ describe('loadSettings: good environments', () => {
       http,
       {
         slack: { botToken: 'xoxb-1-2-abc', mode: 'http', signingSecret: 'signing' },
-        hub: { source: { kind: 'in-cluster' }, namespace: 'default', timeoutMs: 10_000 },
+        hub: { source: { kind: 'in-cluster' }, namespace: 'karpor-token-bot', timeoutMs: 10_000 },
         policyFile: 'policy.yaml',
         port: 3000,
         logLevel: 'info',
@@ -40,10 +40,15 @@ describe('loadSettings: good environments', () => {
     ],
     [
       'socket mode (the default) with a kubeconfig and context',
-      { ...socket, HUB_KUBECONFIG_CONTEXT: 'karpor', PORT: '8080', LOG_LEVEL: 'debug', HUB_NAMESPACE: 'karpor-bot', HUB_TIMEOUT_MS: '2500', POLICY_FILE: '/etc/karpor/policy.yaml' },
+      { ...socket, HUB_KUBECONFIG_CONTEXT: 'karpor', PORT: '8080', LOG_LEVEL: 'debug', HUB_NAMESPACE: 'karpor-bot', HUB_TIMEOUT_MS: '2500', POLICY_FILE: '/etc/karpor/policy.yaml', HUB_CREDENTIAL_SECRET: 'bots/bot-hub' },
       {
         slack: { botToken: 'xoxb-1-2-abc', mode: 'socket', appToken: 'xapp-1-abc' },
-        hub: { source: { kind: 'kubeconfig', path: '/etc/karpor/kubeconfig', context: 'karpor' }, namespace: 'karpor-bot', timeoutMs: 2500 },
+        hub: {
+          source: { kind: 'kubeconfig', path: '/etc/karpor/kubeconfig', context: 'karpor' },
+          namespace: 'karpor-bot',
+          timeoutMs: 2500,
+          credentialSecret: { namespace: 'bots', name: 'bot-hub', key: 'kubeconfig' },
+        },
         policyFile: '/etc/karpor/policy.yaml',
         port: 8080,
         logLevel: 'debug',
@@ -51,10 +56,10 @@ describe('loadSettings: good environments', () => {
     ],
     [
       'a kubeconfig from a ConfigMap, with a server and a dashboard',
-      { ...http, HUB_IN_CLUSTER: 'false', HUB_KUBECONFIG_CONFIGMAP: 'karpor/karpor-kubeconfig:config', HUB_SERVER: 'https://karpor-server.karpor.svc:7443', KARPOR_DASHBOARD_URL: 'https://karpor.example.com', SLACK_API_URL: 'http://127.0.0.1:9999/api/' },
+      { ...http, HUB_IN_CLUSTER: 'false', HUB_KUBECONFIG_CONFIGMAP: 'karpor/karpor-kubeconfig:config', HUB_ALLOW_SUPERUSER: 'true', HUB_SERVER: 'https://karpor-server.karpor.svc:7443', KARPOR_DASHBOARD_URL: 'https://karpor.example.com', SLACK_API_URL: 'http://127.0.0.1:9999/api/' },
       {
         slack: { botToken: 'xoxb-1-2-abc', mode: 'http', signingSecret: 'signing', apiUrl: 'http://127.0.0.1:9999/api/' },
-        hub: { source: { kind: 'configmap', namespace: 'karpor', name: 'karpor-kubeconfig', key: 'config', server: 'https://karpor-server.karpor.svc:7443' }, namespace: 'default', timeoutMs: 10_000 },
+        hub: { source: { kind: 'configmap', namespace: 'karpor', name: 'karpor-kubeconfig', key: 'config', server: 'https://karpor-server.karpor.svc:7443' }, namespace: 'karpor-token-bot', timeoutMs: 10_000 },
         policyFile: 'policy.yaml',
         port: 3000,
         logLevel: 'info',
@@ -63,10 +68,10 @@ describe('loadSettings: good environments', () => {
     ],
     [
       'a ConfigMap without a key reads "config"',
-      { ...http, HUB_IN_CLUSTER: undefined, HUB_KUBECONFIG_CONFIGMAP: 'karpor/kc' },
+      { ...http, HUB_IN_CLUSTER: undefined, HUB_KUBECONFIG_CONFIGMAP: 'karpor/kc', HUB_ALLOW_SUPERUSER: 'true' },
       {
         slack: { botToken: 'xoxb-1-2-abc', mode: 'http', signingSecret: 'signing' },
-        hub: { source: { kind: 'configmap', namespace: 'karpor', name: 'kc', key: 'config' }, namespace: 'default', timeoutMs: 10_000 },
+        hub: { source: { kind: 'configmap', namespace: 'karpor', name: 'kc', key: 'config' }, namespace: 'karpor-token-bot', timeoutMs: 10_000 },
         policyFile: 'policy.yaml',
         port: 3000,
         logLevel: 'info',
@@ -151,6 +156,9 @@ describe('loadSettings: bad environments', () => {
     ['two hub sources', { ...http, HUB_KUBECONFIG: '/k' }, /^HUB_KUBECONFIG: set exactly one way .*\(found 2\)/],
     ['three hub sources', { ...http, HUB_KUBECONFIG: '/k', HUB_KUBECONFIG_CONFIGMAP: 'karpor/kc' }, /\(found 3\)/],
     ['ConfigMap reference without a namespace', { ...http, HUB_IN_CLUSTER: undefined, HUB_KUBECONFIG_CONFIGMAP: 'karpor-kubeconfig' }, /^HUB_KUBECONFIG_CONFIGMAP: must look like <namespace>\/<name>\[:<key>\]/],
+    ['Karpor\'s superuser kubeconfig without the explicit opt-in', { ...http, HUB_IN_CLUSTER: undefined, HUB_KUBECONFIG_CONFIGMAP: 'karpor/karpor-kubeconfig' }, /^HUB_KUBECONFIG_CONFIGMAP: makes the bot a hub superuser .*setup-hub.*HUB_ALLOW_SUPERUSER=true/],
+    ['a credential Secret without a kubeconfig to renew', { ...http, HUB_CREDENTIAL_SECRET: 'bots/hub' }, /^HUB_CREDENTIAL_SECRET: stores the bot's renewed HUB_KUBECONFIG/],
+    ['a credential Secret that is not <namespace>/<name>', { ...socket, HUB_CREDENTIAL_SECRET: 'hub' }, /^HUB_CREDENTIAL_SECRET: must look like/],
     ['port too big', { ...http, PORT: '99999' }, /^PORT: /],
     ['port negative', { ...http, PORT: '-1' }, /^PORT: /],
     ['port not a number', { ...http, PORT: 'http' }, /^PORT: must be a port number$/],

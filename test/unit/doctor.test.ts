@@ -261,7 +261,7 @@ describe('the doctor answer', () => {
     ],
     ['policy role missing', (f) => (f.hub.clusterRoles[2]!.rules = null), 'policy-roles', undefined, [/^❌ /, /`audit` points at ClusterRole `karpor-audit`, which the hub does not have/]],
     ['credential valid', () => undefined, 'bot-credential', undefined, [/^✅ .*valid until <!date\^\d+\^\{date_short_pretty\} \{time\}\|2026-12-31 09:00 UTC> \(in 30d\)/]],
-    ['credential expiring', (f) => (f.botCredentialExpiresAt = new Date(now.getTime() + 3 * DAY)), 'bot-credential', undefined, [/^⚠️ .*expires in 3d .*renew it/]],
+    ['credential expiring', (f) => (f.botCredentialExpiresAt = new Date(now.getTime() + 3 * DAY)), 'bot-credential', undefined, [/^⚠️ .*expires in 3d .*run `setup-hub` again before then/]],
     ['credential expired', (f) => (f.botCredentialExpiresAt = new Date(now.getTime() - DAY)), 'bot-credential', undefined, [/^❌ .*expired 1d ago/]],
     ['scopes missing', (f) => (f.slack.grantedScopes = ['commands']), 'slack-scopes', undefined, [/^❌ \*Slack scopes missing\*: `chat:write`, `im:write` and `usergroups:read`\. .*reinstall/]],
     ['scopes extra', (f) => f.slack.grantedScopes!.push('users:read'), 'slack-scopes', undefined, [/^⚠️ .*holds `users:read` without needing it/]],

@@ -15,6 +15,8 @@ function nodeDefaults(): Set<string> {
 }
 
 const metrics = new Metrics();
+// Registered only once there is a token to tell of.
+metrics.hubCredentialExpiry(new Date());
 const all = metrics.registry.getMetricsAsArray();
 const own = all.filter((m) => !nodeDefaults().has(m.name));
 

@@ -6,7 +6,7 @@ import { MIN_SECONDS, type RolePolicy } from '../../domain/policy';
 import type { AccessRequest } from '../../domain/request';
 import { RBAC_OFF } from '../../rbac-monitor';
 import { doctorMessage } from './doctor';
-import { slackDate } from './markup';
+import { escapeMrkdwn, slackDate } from './markup';
 
 /** Every sentence the bot says in answers and DMs, in Slack's mrkdwn, from what the domain decided. */
 
@@ -173,6 +173,8 @@ export function say(m: Message): string {
       return 'Your request is cancelled.';
     case 'form-expired':
       return 'That form is no longer valid; ask again with `/karpor-token <role> [duration]`.';
+    case 'role-mismatch':
+      return `The hub's RBAC for \`${m.role}\` is not what this bot expects (${escapeMrkdwn(m.problem)}), so I issued nothing. Your Karpor administrators have been alerted. (ref ${m.ref})`;
     case 'failed':
       if (m.error instanceof HubError && !m.error.userMessage) return `${HUB_TROUBLE[m.error.kind]} (ref ${m.ref})`;
       if (m.error instanceof UserFacingError) return `${m.error.userMessage} (ref ${m.ref})`;

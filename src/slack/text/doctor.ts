@@ -79,16 +79,16 @@ function words(f: Finding, now: Date): string {
       if (f.unknown.length) return `*Policy roles*: could not read ClusterRole ${list(f.unknown.map(code))} on the hub.`;
       return '*Policy roles*: every role points at a ClusterRole the hub has.';
     case 'hub-identity':
-      if (f.state === 'works') return "*The bot's hub identity* works: the hub accepted its credential, made it a probe token and let it read the roles it binds.";
+      if (f.state === 'works') return "*The bot's hub identity* works: the hub accepted its credential, made it a probe token and let it read the roles it hands out.";
       if (f.state === 'refused')
-        return `*The bot's hub identity* was refused ${list(f.refused.map(code))}: its credential or its hub RBAC is wrong. Apply the bot's hub RBAC (\`deploy/hub/rbac.yaml\`) again, with every policy role's ClusterRole in it, and check the credential the bot uses.`;
+        return `*The bot's hub identity* was refused ${list(f.refused.map(code))}: its credential or its hub RBAC is wrong. Run \`setup-hub\` again with this policy (\`helm upgrade\` does) and check the credential the bot uses.`;
       return "*The bot's hub identity*: could not be checked (the probe token or a role could not be had); see the lines above.";
     case 'bot-credential':
       switch (f.state) {
         case 'valid':
           return `*The bot's hub credential* is valid until ${slackDate(f.expiresAt!)} (${relative(f.expiresAt!, now)}).`;
         case 'expiring':
-          return `*The bot's hub credential* expires ${relative(f.expiresAt!, now)} (${slackDate(f.expiresAt!)}): renew it before then.`;
+          return `*The bot's hub credential* expires ${relative(f.expiresAt!, now)} (${slackDate(f.expiresAt!)}): the bot renews its own token once a third of its lifetime is left; if it cannot (see the log), run \`setup-hub\` again before then.`;
         case 'expired':
           return `*The bot's hub credential* expired ${relative(f.expiresAt!, now)} (${slackDate(f.expiresAt!)}): the bot cannot work on the hub until it is renewed.`;
         case 'never':

@@ -62,6 +62,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if and (eq .Values.hub.access "kubeconfigSecret") (not .Values.hub.kubeconfigSecret.name) }}
 {{- fail "hub.kubeconfigSecret.name is required when hub.access is kubeconfigSecret" }}
 {{- end }}
+{{- if and (eq .Values.hub.access "configmap") (not .Values.hub.configmap.allowSuperuser) }}
+{{- fail "hub.access=configmap puts Karpor's hub SUPERUSER kubeconfig (system:masters) into the bot's pod: use the default hub.access=kubeconfigSecret (the setup hook gives the bot its own least-privilege identity), or set hub.configmap.allowSuperuser=true to accept that" }}
+{{- end }}
 {{- if and .Values.ingress.enabled (ne .Values.slack.mode "http") }}
 {{- fail "ingress.enabled needs slack.mode=http: in Socket Mode Slack is reached from inside the pod and nothing is exposed" }}
 {{- end }}
@@ -88,4 +91,15 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{/* The bot's series in PromQL: this release's pods, scraped by the ServiceMonitor, the PodMonitor or otherwise. */}}
 {{- define "karpor-token-bot.promSelector" -}}
 namespace="{{ .Release.Namespace }}", pod=~"{{ include "karpor-token-bot.fullname" . }}-.*"
+{{- end }}
+
+{{/* Whether the bot stores its renewed hub token back into its Secret (needs a host-cluster Role). */}}
+{{- define "karpor-token-bot.renewsCredential" -}}
+{{- if and (eq .Values.hub.access "kubeconfigSecret") .Values.hub.renew }}true{{ end }}
+{{- end }}
+
+{{/* Labels of the setup hook's objects, which exist only while it runs. */}}
+{{- define "karpor-token-bot.setupLabels" -}}
+{{ include "karpor-token-bot.labels" . }}
+app.kubernetes.io/component: hub-setup
 {{- end }}

@@ -1,0 +1,189 @@
+import * as k8s from '@kubernetes/client-node';
+import { HubError } from '../domain/errors';
+import type { HubClient } from './client';
+
+interface Named {
+  metadata?: { name?: string; resourceVersion?: string };
+}
+
+/** The server ends each watch after this long; the bot then follows on from where it was. */
+const WATCH_SECONDS = 240;
+/** A watch that has said nothing for longer than its own time limit is dead: start over. */
+const SILENT_MS = (WATCH_SECONDS + 30) * 1000;
+const RETRY_MS = { first: 500, max: 15_000 };
+
+/**
+ * A live copy of one list of hub objects: listed once, then followed with a watch from that
+ * resourceVersion, re-watched when the server ends the watch and re-listed when the version is
+ * too old (410). Readers wait while it is catching up, so what they see is never older than the
+ * hub's last event and costs no call per read.
+ */
+export class HubWatch<T extends Named> {
+  private readonly items = new Map<string, T>();
+  private version?: string;
+  private live = false;
+  private stopped = true;
+  private waiters: Array<() => void> = [];
+  private abort?: AbortController;
+  private sleeping?: { timer: NodeJS.Timeout; wake: () => void };
+
+  constructor(
+    private readonly conn: HubClient,
+    /** What it follows, for logs and metrics: `clusterrolebindings`, `serviceaccounts in karpor-guests`. */
+    readonly what: string,
+    private readonly path: string,
+    private readonly onChange: () => void,
+    private readonly onTrouble: (err: unknown, what: string) => void,
+    private readonly timeoutMs: number,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.loop();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.live = false;
+    this.abort?.abort();
+    this.wake();
+  }
+
+  private wake(): void {
+    if (!this.sleeping) return;
+    clearTimeout(this.sleeping.timer);
+    this.sleeping.wake();
+    this.sleeping = undefined;
+  }
+
+  values(): T[] {
+    return [...this.items.values()];
+  }
+
+  get(name: string): T | undefined {
+    return this.items.get(name);
+  }
+
+  /** Puts an object the bot itself just made, ahead of its event. */
+  put(item: T): void {
+    const name = item.metadata?.name;
+    if (name) this.items.set(name, item);
+  }
+
+  drop(name: string): void {
+    this.items.delete(name);
+  }
+
+  /** Resolves once the copy is current; fails closed when it cannot be made so in time. */
+  async current(timeoutMs: number): Promise<void> {
+    if (this.live) return;
+    // Someone is waiting: try again now rather than after the back-off.
+    this.wake();
+    let timer: NodeJS.Timeout | undefined;
+    const caughtUp = new Promise<boolean>((resolve) => {
+      this.waiters.push(() => resolve(true));
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const ok = await caughtUp.finally(() => clearTimeout(timer));
+    if (!ok) throw new HubError('unavailable', `no current copy of ${this.what}`);
+  }
+
+  private async loop(): Promise<void> {
+    let retry = RETRY_MS.first;
+    while (!this.stopped) {
+      try {
+        if (!this.version) await this.list();
+        await this.follow();
+        retry = RETRY_MS.first;
+      } catch (err) {
+        this.live = false;
+        if (this.stopped) return;
+        if (statusCodeOf(err) === 401) this.conn.reload();
+        if (statusCodeOf(err) === 410) this.version = undefined;
+        else this.onTrouble(err, this.what);
+        await this.sleep(retry);
+        retry = Math.min(retry * 2, RETRY_MS.max);
+      }
+    }
+  }
+
+  private async list(): Promise<void> {
+    const list = await this.conn.get<{ items: T[]; metadata?: { resourceVersion?: string } }>(`list ${this.what}`, this.path);
+    this.items.clear();
+    for (const item of list.items) this.put(item);
+    this.version = list.metadata?.resourceVersion;
+    this.onChange();
+  }
+
+  /** One watch, until the server ends it (resolves) or it fails (rejects). */
+  private async follow(): Promise<void> {
+    const kubeConfig = await this.conn.kubeConfig();
+    await new Promise<void>((resolve, reject) => {
+      let ended = false;
+      let silence: NodeJS.Timeout | undefined;
+      const quiet = () => {
+        clearTimeout(silence);
+        silence = setTimeout(() => this.abort?.abort(), SILENT_MS);
+        silence.unref();
+      };
+      const end = (err?: unknown) => {
+        if (ended) return;
+        ended = true;
+        clearTimeout(silence);
+        this.live = false;
+        if (err) reject(err);
+        else resolve();
+      };
+      const onEvent = (type: string, object: T & { code?: number }) => {
+        quiet();
+        if (type === 'ERROR') return end(Object.assign(new Error(`watch of ${this.what} failed`), { statusCode: object.code }));
+        const version = object.metadata?.resourceVersion;
+        if (version) this.version = version;
+        if (type === 'BOOKMARK') return;
+        const name = object.metadata?.name;
+        if (!name) return;
+        if (type === 'DELETED') this.items.delete(name);
+        else this.items.set(name, object);
+        this.onChange();
+      };
+      const query = { resourceVersion: this.version, allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS };
+      // The watch client has no time limit of its own on getting an answer.
+      const starting = setTimeout(() => end(new Error(`watch of ${this.what} got no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      new k8s.Watch(kubeConfig)
+        .watch(this.path, query, onEvent, (err: unknown) => end(err ?? undefined))
+        .then(
+          (abort) => {
+            clearTimeout(starting);
+            if (ended || this.stopped) return abort.abort();
+            this.abort = abort;
+            quiet();
+            this.live = true;
+            for (const wake of this.waiters.splice(0)) wake();
+          },
+          (err: unknown) => {
+            clearTimeout(starting);
+            end(err);
+          },
+        );
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.sleeping = undefined;
+        resolve();
+      }, ms);
+      timer.unref();
+      this.sleeping = { timer, wake: resolve };
+    });
+  }
+}
+
+function statusCodeOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { statusCode?: unknown; code?: unknown };
+  if (typeof e.statusCode === 'number') return e.statusCode;
+  return typeof e.code === 'number' ? e.code : undefined;
+}
