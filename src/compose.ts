@@ -3,6 +3,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { App } from '@slack/bolt';
 import type { RetryOptions } from '@slack/web-api';
 import type { Settings } from './config/env';
+import { CheckUp } from './check-up';
 import { AccessService } from './domain/access-service';
 import { Approvals } from './domain/approvals';
 import type { Membership } from './domain/entitlement';
@@ -15,6 +16,8 @@ import { Housekeeping } from './housekeeping';
 import { HubCredential } from './hub-credential';
 import { HubClient } from './hub/client';
 import { KarporHub } from './hub/karpor-hub';
+import { probeHttp } from './hub/probe-http';
+import { gatherHubFacts } from './hub/probes';
 import { HubRequestStore } from './hub/requests';
 import { InFlight } from './in-flight';
 import { createIngress, separateOpsServer } from './ingress/ingress';
@@ -23,6 +26,7 @@ import { Metrics } from './metrics';
 import { RbacMonitor } from './rbac-monitor';
 import { Schedule } from './schedule';
 import * as breakGlassButtons from './slack/actions/break-glass-buttons';
+import { PROBE_ACCOUNT } from './setup/hub-objects';
 import * as grantButtons from './slack/actions/grant-buttons';
 import * as requestButtons from './slack/actions/request-buttons';
 import * as appHome from './slack/events/app-home';
@@ -31,6 +35,7 @@ import { SlackApprovalCards } from './slack/approval-cards';
 import { SlackAuditChannel } from './slack/audit-channel';
 import * as karporToken from './slack/commands/karpor-token';
 import { SlackDirectory } from './slack/directory';
+import { gatherSlackFacts, NEEDED_SCOPES, webClientSlackProbe } from './slack/doctor-facts';
 import { DmChannels } from './slack/dm-channels';
 import { instrumentSlack } from './slack/instrument';
 import { slackMarkup } from './slack/text/markup';
@@ -45,7 +50,7 @@ export interface ComposeOptions {
   clock?: Clock;
   /** Web API retries; tests turn them off. */
   slackRetries?: RetryOptions;
-  /** Background work: membership refresh, expiry of grants and requests, reminders. */
+  /** Background work: membership refresh, expiry of grants and requests, reminders, the check-up (`doctorMs` 0: only when asked). */
   intervals?: Partial<typeof DEFAULT_INTERVALS>;
   /** The host cluster, where a renewed hub credential is stored (in-cluster by default). */
   hostCluster?: () => k8s.KubeConfig;
@@ -58,6 +63,7 @@ const DEFAULT_INTERVALS = {
   reminderMs: 15 * 60_000,
   purgeMs: 60 * 60_000,
   serverConfigsMs: 5 * 60_000,
+  doctorMs: 10 * 60_000,
   credentialMs: 5 * 60_000,
   drainMs: 20_000,
   /** Home tabs are redrawn at most this often per person. */
@@ -79,6 +85,7 @@ export interface KarporTokenBot {
   stop(): Promise<void>;
   housekeeping: Housekeeping;
   rbac: RbacMonitor;
+  checkUp: CheckUp;
   credential: HubCredential;
   ready(): Readiness;
   /** The port of `/healthz`, `/readyz` and `/metrics` once started (OPS_PORT's server, or the one start() returned). */
@@ -162,6 +169,15 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   const cards = new SlackApprovalCards(client, clock, policy.approvalsChannel, (userId) => dms.of(userId), (err, what) => log.warn({ err }, what));
   const notifier = new SlackNotifier(client, clock, dms, cards, policy.approvalsChannel);
   const newRef = () => newId(randomBytes, 8);
+  const checkUp = new CheckUp({
+    policy,
+    clock,
+    hubFacts: () => gatherHubFacts(probeHttp(conn), policy, { namespace: settings.hub.namespace, serviceAccount: PROBE_ACCOUNT }),
+    slackFacts: () => gatherSlackFacts(webClientSlackProbe(client), directory, policy, NEEDED_SCOPES),
+    credentialExpiresAt: () => conn.credentialExpiresAt(),
+    log,
+    metrics,
+  });
   const service: AccessService = new AccessService({
     policy,
     directory,
@@ -173,6 +189,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     markup: slackMarkup,
     log,
     hubAcceptsAnyToken: () => rbac.acceptsAnyToken(),
+    checkUp: () => checkUp.run(),
     pendingRequests: (userId) => store.list({ requester: userId, state: 'pending' }),
     withdrawRequests: (userId, by): Promise<number> => approvals.withdraw(userId, by),
     breakGlass: (person, ask, reply) => breakGlass.take(person, ask, reply),
@@ -183,6 +200,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     policy,
     directory,
     store,
+    hub,
     notifier,
     service,
     clock,
@@ -213,6 +231,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   return {
     housekeeping,
     rbac,
+    checkUp,
     credential,
     ready,
     opsPort: () => ports.ops || ports.main,
@@ -240,6 +259,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
       schedule.every(intervals.serverConfigsMs, () => rbac.check());
       schedule.every(intervals.credentialMs, () => credential.run());
       credential.alertIfSuperuser();
+      if (intervals.doctorMs > 0) schedule.every(intervals.doctorMs, () => checkUp.run().catch((err: unknown) => log.warn({ err }, 'doctor: check-up failed')));
       return ports.main;
     },
     async stop() {

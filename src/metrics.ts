@@ -38,6 +38,7 @@ export class Metrics {
   private readonly rbacKnown = new Gauge({ name: `${METRIC_PREFIX}hub_rbac_known`, help: '1 when the hub said at the last check whether it enforces RBAC (GET /server-configs), 0 when it did not answer that.', registers: this.registers });
   private readonly rbacEnabled = new Gauge({ name: `${METRIC_PREFIX}hub_rbac_enabled`, help: '1 when the hub enforces RBAC; 0 when it accepts any token, or when that is not known (see hub_rbac_known).', registers: this.registers });
   private readonly grants = new Gauge({ name: `${METRIC_PREFIX}live_grants`, help: 'Live grants on the hub (all people, all replicas), as of the last housekeeping run.', registers: this.registers });
+  private readonly doctor = new Gauge({ name: `${METRIC_PREFIX}doctor_check_status`, help: 'The last check-up (`/karpor-token doctor`), per check and role where it has one: 0 ok, 1 warning, 2 problem.', labelNames: ['check', 'role'], registers: this.registers });
   private readonly pending = new Gauge({ name: `${METRIC_PREFIX}pending_requests`, help: 'Access requests waiting for a decision (all replicas), as of the last housekeeping run.', registers: this.registers });
   /** Only once there is a token to tell of (a certificate, in configmap mode, has none): never a 0 that reads as expired. */
   private credentialExpiry?: Gauge;
@@ -86,6 +87,10 @@ export class Metrics {
   hubRbac(enabled: boolean | undefined): void {
     this.rbacKnown.set(enabled === undefined ? 0 : 1);
     this.rbacEnabled.set(enabled === true ? 1 : 0);
+  }
+
+  doctorCheck(check: string, role: string, status: 'ok' | 'warn' | 'fail'): void {
+    this.doctor.set({ check, role }, status === 'ok' ? 0 : status === 'warn' ? 1 : 2);
   }
 
   liveGrants(count: number): void {

@@ -175,7 +175,9 @@ export async function startBot(root: string, cwd: string, env: Record<string, st
         if (!line.trim()) continue;
         let level = 'unparsed';
         try {
-          level = String((JSON.parse(line) as { level?: unknown }).level ?? 'unparsed');
+          const entry = JSON.parse(line) as { level?: unknown; doctor?: unknown };
+          // The check-up's findings are about the test hub (its default anonymous reads), not the bot's own errors.
+          level = `${entry.doctor ? 'doctor ' : ''}${String(entry.level ?? 'unparsed')}`;
         } catch {
           // not pino: a crash trace or similar
         }

@@ -104,6 +104,11 @@ function mrkdwn(text) {
       const p = person(id);
       return keep(`<span class="mention">@${escapeHtml(p ? p.name : label || id)}</span>`);
     }
+    if (sigil === '!' && id.startsWith('date^')) {
+      // A Slack date token: shown in the reader's own time zone, as Slack does.
+      const when = new Date(Number(id.split('^')[1]) * 1000);
+      return keep(`<span class="date" title="${escapeHtml(label || '')}">${escapeHtml(when.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' }))}</span>`);
+    }
     if (sigil === '!') {
       const name = label || `@${id.split('^')[0]}`;
       return keep(`<span class="mention">${escapeHtml(name)}</span>`);

@@ -1,7 +1,8 @@
 import { parseCommand, type Command, type Markup, type RevokeTarget } from './command';
 import { grantsBeyondEntitlement, whoLostRoles, type Membership } from './entitlement';
-import { HubError, RoleMismatchError } from './errors';
+import { HubError, RoleMismatchError, TokenRefusedError } from './errors';
 import { isLive, type Grant } from './grant';
+import type { Finding } from './doctor';
 import type { Answer, Message } from './messages';
 import { canRevokeOthers, decide, rolesFor, roleByAlias, type Person, type Policy, type RolePolicy } from './policy';
 import type { Audit, Clock, Directory, Hub, Notifier, Reply } from './ports';
@@ -27,10 +28,12 @@ export interface AccessServiceDeps {
   log: { error(obj: object, msg: string): void };
   /** `--break-glass` (see break-glass-service.ts). */
   breakGlass?: (person: Person, ask: { role: string; seconds?: number; reason?: string }, reply: Reply) => Promise<CommandOutcome>;
+  /** Runs the check-up of the hub and Slack (`/karpor-token doctor`). */
+  checkUp?: () => Promise<Finding[]>;
 }
 
 /** How a fully answered command ended (for metrics). */
-export type CommandResult = 'invalid' | 'help' | 'status' | 'revoke' | 'refused' | 'issued' | 'failed';
+export type CommandResult = 'invalid' | 'help' | 'status' | 'doctor' | 'revoke' | 'refused' | 'issued' | 'failed';
 
 /** What the Slack edge must still do after a command: most are fully answered; approvals need a modal or a request. */
 export type CommandOutcome =
@@ -67,6 +70,7 @@ export class AccessService {
 
   private async run(userId: string, command: Command, reply: Reply): Promise<CommandOutcome> {
     const outcome = await this.guarded(userId, command.kind, async (): Promise<CommandOutcome> => {
+      if (command.kind === 'doctor') return this.doctor(userId, reply);
       const person = await this.deps.directory.person(userId);
       switch (command.kind) {
         case 'help':
@@ -126,11 +130,11 @@ export class AccessService {
     }
     const { grant, token } = issued;
     try {
-      await this.deliver(grant, token);
+      await this.proveAndDeliver(grant, token);
     } catch (err) {
-      // A token nobody received must not stay valid.
+      // A token nobody received, or one that would not work, must not stay valid.
       await hub.revoke(grant.id).catch(() => undefined);
-      audit({ event: 'grant.undelivered', grant: grant.id, user: person.userId, role: role.alias });
+      audit({ event: err instanceof TokenRefusedError ? 'grant.refused-by-hub' : 'grant.undelivered', grant: grant.id, user: person.userId, role: role.alias, status: err instanceof TokenRefusedError ? err.status : undefined });
       throw err;
     }
     audit({ event: meta.breakGlass ? 'grant.break-glass' : 'grant.issued', confirmBy: meta.breakGlass?.confirmBy.toISOString(), grant: grant.id, user: person.userId, role: role.alias, seconds, expires: grant.expiresAt.toISOString(), serviceAccount: grant.serviceAccount, approvedBy: meta.approvedBy?.join(','), request: meta.requestId, reason: meta.reason });
@@ -167,7 +171,15 @@ export class AccessService {
     }
     const identity = { namespace: grant.namespace, serviceAccount: grant.serviceAccount, clusterRole: role.clusterRole };
     const { token, tokenExpiresAt } = await this.deps.hub.reissue(grant, identity);
-    await this.deliver(grant, token, tokenExpiresAt);
+    try {
+      await this.proveAndDeliver(grant, token, tokenExpiresAt);
+    } catch (err) {
+      if (!(err instanceof TokenRefusedError)) throw err;
+      // The grant's tokens no longer work: it is removed rather than left to fail at login.
+      await this.deps.hub.revoke(grant.id).catch(() => undefined);
+      this.deps.audit({ event: 'grant.refused-by-hub', grant: grant.id, user: userId, role: grant.role, status: err.status });
+      throw err;
+    }
     this.deps.audit({ event: 'grant.shown-again', grant: grant.id, user: userId, role: grant.role });
     return { kind: 'shown-again' };
   }
@@ -199,6 +211,23 @@ export class AccessService {
   /** A role asked for by name (the Home tab's buttons), at its default duration, through the whole policy. */
   requestRole(userId: string, role: string, reply: Reply): Promise<CommandOutcome> {
     return this.run(userId, { kind: 'request', role }, reply);
+  }
+
+  /**
+   * The check-up, for approvers and revokers only: what it shows is how to get around the bot's
+   * protections. Membership is asked of Slack now, and no answer means no check-up.
+   */
+  private async doctor(userId: string, reply: Reply): Promise<CommandOutcome> {
+    const person = await this.deps.directory.personLive(userId);
+    if (!canRevokeOthers(this.deps.policy, person) || !this.deps.checkUp) {
+      this.deps.audit({ event: 'doctor.refused', user: userId });
+      await reply({ kind: 'doctor-refused' });
+      return done('refused');
+    }
+    const findings = await this.deps.checkUp();
+    this.deps.audit({ event: 'doctor.run', user: userId });
+    await reply({ kind: 'doctor', findings, now: this.deps.clock.now() });
+    return done('doctor');
   }
 
   help(person: Person): Message {
@@ -264,6 +293,13 @@ export class AccessService {
     await this.end(grant, person.userId);
     if (grant.userId !== person.userId) await this.deps.notifier.tell(grant.userId, { kind: 'your-grant-revoked', by: person.userId, grant });
     return { message: { kind: 'revoked', grant }, revoked: grant };
+  }
+
+  /** Only a token the hub lets log in reaches the person. */
+  private async proveAndDeliver(grant: Grant, token: string, tokenExpiresAt?: Date): Promise<void> {
+    const proof = await this.deps.hub.proveToken(token);
+    if (!proof.accepted) throw new TokenRefusedError(grant.id, proof.status);
+    await this.deliver(grant, token, tokenExpiresAt);
   }
 
   private deliver(grant: Grant, token: string, tokenExpiresAt?: Date): Promise<void> {

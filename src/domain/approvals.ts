@@ -1,6 +1,7 @@
 import type { AccessService } from './access-service';
 import { decide, requestLimits, roleByAlias, type Ask, type Person, type Policy, type RolePolicy } from './policy';
-import { StaleRequestError, type Audit, type Clock, type Directory, type Notifier, type Reply, type RequestStore } from './ports';
+import { StaleRequestError, type Audit, type Clock, type Directory, type Hub, type Notifier, type Reply, type RequestStore } from './ports';
+import { summarizeRole, type RoleSummary } from './role-rules';
 import type { StepRefusal } from './messages';
 import * as life from './request';
 import type { AccessRequest, Step } from './request';
@@ -10,6 +11,8 @@ export interface ApprovalsDeps {
   policy: Policy;
   directory: Directory;
   store: RequestStore;
+  /** Where the approval card reads what the role allows. */
+  hub: Pick<Hub, 'roleRules'>;
   notifier: Notifier;
   service: AccessService;
   clock: Clock;
@@ -46,6 +49,7 @@ export class Approvals {
     }
     if (decision.needsReason) return reply({ kind: 'needs-reason', role: decision.role.alias, seconds: decision.seconds });
     const approval = decision.role.approval!;
+    const allows = await this.allows(decision.role);
     const now = clock.now();
     const { maxOpenPerPerson } = requestLimits(policy);
     const open = (await store.list({ requester: userId, state: 'pending' })).filter((r) => now < r.expiresAt).length;
@@ -60,6 +64,7 @@ export class Approvals {
       createdAt: now,
       expiresAt: new Date(now.getTime() + approval.timeoutSeconds * 1000),
       approvals: [],
+      allows,
       cards: [],
     });
     audit({ event: 'request.opened', request: created.id, user: userId, role: created.role, seconds: created.seconds, reason: created.reason });
@@ -146,7 +151,7 @@ export class Approvals {
       if (!next) continue;
       this.deps.audit({ event: 'request.expired', request: next.id, user: next.requester, role: next.role });
       await this.deps.notifier.updateApprovalCards(next);
-      await this.deps.notifier.tell(next.requester, { kind: 'your-request-expired', request: next, now });
+      await this.deps.notifier.tell(next.requester, { kind: 'your-request-expired', request: next });
     }
     for (const req of await store.list({ state: 'approved' })) {
       const claimedAt = req.claim ? req.claim.at.getTime() : 0;
@@ -203,6 +208,12 @@ export class Approvals {
     const result: Step = !req ? { ok: false, reason: { kind: 'no-such-request' } } : !role ? { ok: false, reason: { kind: 'role-gone', role: req.role } } : step(req, await this.deps.directory.person(approverId), role);
     if (!result.ok) await reply(result.reason);
     return !result.ok;
+  }
+
+  /** What the role allows, read from the hub now, so that approvers see what they approve; null when the hub cannot say. */
+  private async allows(role: RolePolicy): Promise<RoleSummary | null> {
+    const rules = await this.deps.hub.roleRules(role.clusterRole).catch(() => undefined);
+    return rules ? summarizeRole(role.clusterRole, rules) : null;
   }
 
   /** Applies a decision with compare-and-swap; a person who lost the race is told who won. */

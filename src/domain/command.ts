@@ -6,6 +6,8 @@ import type { InputProblem } from './messages';
 export type Command =
   | { kind: 'help' }
   | { kind: 'status' }
+  /** The check-up of the hub and Slack; `selftest` is the same. */
+  | { kind: 'doctor' }
   | { kind: 'request'; role: string; seconds?: number; reason?: string; breakGlass?: true }
   | { kind: 'revoke'; target: RevokeTarget };
 
@@ -52,11 +54,11 @@ export function parseCommand(raw: string, markup: Markup): ParseResult {
 
   if (first === undefined && breakGlass) return fail({ kind: 'not-a-role', word: BREAK_GLASS });
   if (first === undefined) return reasonText === undefined ? ok({ kind: 'help' }) : fail({ kind: 'reason-needs-role' });
-  if (breakGlass && (first === 'help' || first === 'status')) return fail({ kind: 'takes-nothing', word: first });
+  if (breakGlass && (first === 'help' || first === 'status' || first === 'doctor' || first === 'selftest')) return fail({ kind: 'takes-nothing', word: first });
   if (breakGlass && first === 'revoke') return fail({ kind: 'revoke-takes-one-thing' });
-  if (first === 'help' || first === 'status') {
+  if (first === 'help' || first === 'status' || first === 'doctor' || first === 'selftest') {
     if (words.length > 1 || reasonText !== undefined) return fail({ kind: 'takes-nothing', word: first });
-    return ok({ kind: first });
+    return ok({ kind: first === 'selftest' ? 'doctor' : first });
   }
   if (first === 'revoke') return parseRevoke(words.slice(1), reasonText, markup);
   if (!ROLE.test(first)) {

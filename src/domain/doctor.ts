@@ -16,6 +16,8 @@ export interface HubFacts {
   tokenMaximum: { askedSeconds: number; grantedSeconds: number } | undefined;
   /** The preset roles and the policy's roles: their rules, `null` when the hub has no such role. */
   clusterRoles: { name: string; rules: RoleRule[] | null | undefined }[];
+  /** The probes the hub refused the bot itself (its credential or its hub RBAC), by what they did. */
+  botRefused?: string[];
 }
 
 export interface SlackFacts {
@@ -51,6 +53,7 @@ export type Finding =
     }
   | { check: 'preset-role'; status: Status; role: string; state: 'default' | 'differs' | 'missing' | 'unknown'; added: Permission[]; removed: Permission[] }
   | { check: 'policy-roles'; status: Status; missing: { role: string; clusterRole: string }[]; unknown: string[] }
+  | { check: 'hub-identity'; status: Status; state: 'works' | 'refused' | 'unknown'; refused: string[] }
   | { check: 'bot-credential'; status: Status; state: 'valid' | 'expiring' | 'expired' | 'never' | 'unknown'; expiresAt?: Date }
   | { check: 'slack-scopes'; status: Status; state: 'known' | 'unknown'; missing: string[]; extra: string[] }
   | { check: 'user-groups'; status: Status; state: 'none-named' | 'checked' | 'not-on-plan' | 'unreadable'; missing: string[] }
@@ -68,6 +71,7 @@ export function diagnose(facts: DoctorFacts, policy: Policy, now: Date): Finding
     tokenMaximum(facts.hub.tokenMaximum, policy),
     ...TOKEN_ROLES.map((role) => presetRole(role, facts.hub.clusterRoles)),
     policyRoles(facts.hub.clusterRoles, policy),
+    hubIdentity(facts.hub),
     botCredential(facts.botCredentialExpiresAt, now),
     slackScopes(facts.slack),
     userGroups(facts.slack.userGroups, policy),
@@ -84,6 +88,11 @@ export function overall(findings: readonly Finding[]): Status {
 export function policyGroups(policy: Policy): string[] {
   const audiences = [...policy.roles.flatMap((r) => [r.allowed, ...(r.approval ? [r.approval] : [])]), policy.revokers];
   return [...new Set(audiences.flatMap((a) => a.groups))];
+}
+
+/** The ClusterRoles the bot reads: Karpor's presets (for the check-up) and the policy's roles (for it and the approval cards). */
+export function clusterRolesRead(policy: Pick<Policy, 'roles'>): string[] {
+  return [...new Set([...TOKEN_ROLES, ...policy.roles.map((r) => r.clusterRole)])];
 }
 
 /** The longest lifetime the policy lets anyone ask for. */
@@ -135,6 +144,14 @@ function policyRoles(roles: HubFacts['clusterRoles'], policy: Policy): Finding {
   const unknown = [...new Set(policy.roles.filter((r) => rulesOf(r.clusterRole) === undefined).map((r) => r.clusterRole))];
   const status: Status = missing.length ? 'fail' : unknown.length ? 'warn' : 'ok';
   return { check: 'policy-roles', status, missing, unknown };
+}
+
+/** The bot's own access: refused anywhere is a failure; it works once it made a probe token and read every role. */
+function hubIdentity(hub: HubFacts): Finding {
+  const refused = hub.botRefused ?? [];
+  if (refused.length) return { check: 'hub-identity', status: 'fail', state: 'refused', refused };
+  const readAll = hub.clusterRoles.every((r) => r.rules !== undefined);
+  return hub.tokenMaximum && readAll ? { check: 'hub-identity', status: 'ok', state: 'works', refused } : { check: 'hub-identity', status: 'warn', state: 'unknown', refused };
 }
 
 function botCredential(expiresAt: Date | null | undefined, now: Date): Finding {

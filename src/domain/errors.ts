@@ -40,6 +40,18 @@ export class RoleMismatchError extends HubError {
 /** The token could not be put in front of the person (DM refused, Slack down). */
 export class DeliveryError extends UserFacingError {}
 
+/** The hub would not let a freshly made token log in to the dashboard; the grant was removed. */
+export class TokenRefusedError extends Error {
+  constructor(
+    grantId: string,
+    /** What the hub answered the login check (0: no answer). */
+    readonly status: number,
+  ) {
+    super(`the hub answered ${status} to the login check with the token of grant ${grantId}`);
+    this.name = 'TokenRefusedError';
+  }
+}
+
 /** Group membership cannot be known: the bot fails closed. */
 export class DirectoryUnavailableError extends Error {
   constructor(message: string) {

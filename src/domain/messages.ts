@@ -1,4 +1,5 @@
 import type { BreakGlassMessage } from './break-glass';
+import type { Finding } from './doctor';
 import type { Grant } from './grant';
 import type { RolePolicy } from './policy';
 import type { AccessRequest } from './request';
@@ -13,7 +14,7 @@ export type Message = InputProblem | Refusal | StepRefusal | Answer | Notificati
 export type InputProblem =
   | { kind: 'command-too-long'; length: number; max: number }
   | { kind: 'reason-needs-role' }
-  | { kind: 'takes-nothing'; word: 'help' | 'status' }
+  | { kind: 'takes-nothing'; word: 'help' | 'status' | 'doctor' | 'selftest' }
   | { kind: 'not-a-role'; word: string }
   | { kind: 'unexpected-after-duration'; word: string }
   | DurationProblem
@@ -71,7 +72,10 @@ export type Answer =
   | { kind: 'clicking-too-fast'; waitSeconds: number }
   /** The hub's RBAC for the role is not what the bot set up: nothing was issued, the administrators are alerted. */
   | { kind: 'role-mismatch'; role: string; problem: string; ref: string }
-  | { kind: 'failed'; error: unknown; ref: string };
+  | { kind: 'failed'; error: unknown; ref: string }
+  /** The check-up's findings, one per check. */
+  | { kind: 'doctor'; findings: Finding[]; now: Date }
+  | { kind: 'doctor-refused' };
 
 /** A lasting DM about something someone else (or time) did. */
 export type Notification =
@@ -80,6 +84,6 @@ export type Notification =
   /** The person left every group that allows the grant's role. */
   | { kind: 'your-grant-ended-by-membership'; grant: Grant }
   | { kind: 'your-request-denied'; by: string; request: AccessRequest; reason: string }
-  | { kind: 'your-request-expired'; request: AccessRequest; now: Date }
+  | { kind: 'your-request-expired'; request: AccessRequest }
   | { kind: 'your-request-delivered'; request: AccessRequest }
   | { kind: 'your-request-failed'; request: AccessRequest };

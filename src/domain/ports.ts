@@ -1,6 +1,7 @@
 import type { BreakGlassMessage } from './break-glass';
 import type { Audience, Person, RolePolicy } from './policy';
 import type { Grant, NewGrant } from './grant';
+import type { RoleRule } from './karpor-defaults';
 import type { Message, Notification } from './messages';
 import type { AccessRequest, NewAccessRequest } from './request';
 
@@ -27,6 +28,9 @@ export interface IssuedToken {
   tokenExpiresAt?: Date;
 }
 
+/** What the hub answered a token shown to it as Karpor's dashboard shows it at login (status 0: no answer). */
+export type TokenProof = { accepted: true } | { accepted: false; status: number };
+
 /** Everything the bot does on the Karpor hub. No method ever stores a token. */
 export interface Hub {
   ensureIdentity(role: RolePolicy, userId: string): Promise<Identity>;
@@ -39,6 +43,10 @@ export interface Hub {
   reissue(grant: Grant, identity: Identity): Promise<IssuedToken>;
   grant(id: string): Promise<Grant | undefined>;
   grants(filter: { userId?: string }): Promise<Grant[]>;
+  /** The rules of a ClusterRole as the hub holds them now; undefined when it has no such role. */
+  roleRules(clusterRole: string): Promise<RoleRule[] | undefined>;
+  /** Shows the token to the hub the way the dashboard does at login, and nothing else. */
+  proveToken(token: string): Promise<TokenProof>;
   /** Deletes the grant object, which revokes every token bound to it. False when it was gone. */
   revoke(grantId: string): Promise<boolean>;
   /** Records who confirmed a break-glass grant; false when another click (or replica) was first, or it is gone. */

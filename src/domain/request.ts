@@ -1,4 +1,5 @@
 import { canApprove, type Person, type RolePolicy } from './policy';
+import type { RoleSummary } from './role-rules';
 import type { StepRefusal } from './messages';
 
 /**
@@ -31,6 +32,8 @@ export interface AccessRequest {
   failure?: string;
   /** The replica delivering an approved request, so that no other issues it too. */
   claim?: { instance: string; at: Date };
+  /** What the role's ClusterRole allowed when the request was made; null when the hub could not say. */
+  allows?: RoleSummary | null;
   /** Approval cards, so that every copy can be redrawn. */
   cards: Array<{ channel: string; ts: string }>;
   /** Owned by the store: what compare-and-swap compares. */

@@ -1,5 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { HubError } from '../domain/errors';
+import { credentialExpiry } from './credential-expiry';
 import { HubHttp, HubStatusError } from './http';
 import { paths } from './paths';
 
@@ -58,6 +59,33 @@ export class HubClient {
   /** False when the object was already gone. */
   async deleteIfExists(op: string, path: string): Promise<boolean> {
     return (await this.send(op, (http) => http.delete(path), 404)) !== undefined;
+  }
+
+  /**
+   * A GET with someone else's token, or with no credential at all (`null`): what the hub answers
+   * them, any status; rejects only when no answer came.
+   */
+  async present(op: string, path: string, bearer: string | null): Promise<{ status: number; json?: unknown }> {
+    const { http } = await this.loaded();
+    const started = process.hrtime.bigint();
+    let outcome = 'error';
+    try {
+      const answer = await http.present(path, bearer);
+      outcome = String(answer.status);
+      return answer;
+    } catch (err) {
+      outcome = err instanceof Error ? err.name : 'error';
+      throw err;
+    } finally {
+      this.observe(op, Number(process.hrtime.bigint() - started) / 1e9, outcome);
+    }
+  }
+
+  /** When the bot's credential stops working (see credentialExpiry); undefined when it cannot be read. */
+  async credentialExpiresAt(): Promise<Date | null | undefined> {
+    const loaded = await this.loaded().catch(() => undefined);
+    const credential = await loaded?.http.credential().catch(() => undefined);
+    return credential && credentialExpiry(credential);
   }
 
   /** The same credentials, for client-node's own clients (watches). */

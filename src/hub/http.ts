@@ -56,8 +56,45 @@ export class HubHttp {
     return this.request<T>('DELETE', path);
   }
 
+  /**
+   * A GET that shows the hub someone else's credential instead of the bot's: `bearer` a token, or
+   * `null` for none at all (over a pool without the bot's client certificate, so the hub sees
+   * only what is meant). Any status resolves; only no answer rejects.
+   */
+  async present(path: string, bearer: string | null): Promise<{ status: number; json?: unknown }> {
+    const { tls: material, bare: holder } = await this.current();
+    // Made on first use: most processes never present a foreign token.
+    holder.pool ??= bareAgent(material);
+    const bare = holder.pool;
+    const headers: Record<string, string> = { accept: 'application/json', ...(bearer !== null && { authorization: `Bearer ${bearer}` }) };
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new TimeoutError(this.timeoutMs)), this.timeoutMs);
+    try {
+      const answer = await request(new URL(path, this.server), { method: 'GET', headers, dispatcher: bare, signal: abort.signal });
+      const text = await answer.body.text();
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      return { status: answer.statusCode, ...(json !== undefined && { json }) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The bot's own credential as it is presented now: its bearer token and client certificate, if any. */
+  async credential(): Promise<{ token?: string; cert?: string }> {
+    const { headers, tls: material } = await this.current();
+    const auth = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+    const bearer = /^Bearer (.+)$/i.exec(auth ?? '')?.[1];
+    const cert = material.cert === undefined ? undefined : Array.isArray(material.cert) ? material.cert.map(String).join('\n') : String(material.cert);
+    return { ...(bearer && { token: bearer }), ...(cert && { cert }) };
+  }
+
   close(): void {
-    void this.credentials?.then((c) => c.pool.destroy(), () => undefined);
+    void this.credentials?.then((c) => Promise.all([c.pool.destroy(), c.bare.pool?.destroy()]), () => undefined);
   }
 
   private async request<T>(method: Dispatcher.HttpMethod, path: string, body?: unknown): Promise<T> {
@@ -121,7 +158,7 @@ export class HubHttp {
     const before = await previous?.catch(() => undefined);
     if (before && sameTls(before.tls, material)) return { ...before, headers };
     // Calls still on the old connections may finish first.
-    if (before) setTimeout(() => void before.pool.destroy(), this.timeoutMs).unref();
+    if (before) setTimeout(() => void Promise.all([before.pool.destroy(), before.bare.pool?.destroy()]), this.timeoutMs).unref();
     // One TLS context for all of the pool's connections: otherwise each new connection parses the
     // CA and key again (a burst opens a connection per concurrent call).
     const secureContext = tls.createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key });
@@ -131,7 +168,7 @@ export class HubHttp {
     // answered: a call that may be repeated is sent once more on a fresh connection. A create
     // (POST) is not: it may have been done.
     const dispatcher = pool.compose(interceptors.retry({ maxRetries: 1, minTimeout: 0, methods: ['GET', 'PUT', 'DELETE'], statusCodes: [], errorCodes: ['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'] }));
-    return { headers, tls: material, pool, dispatcher };
+    return { headers, tls: material, pool, dispatcher, bare: {} };
   }
 }
 
@@ -145,6 +182,15 @@ interface Credentials {
   /** One keep-alive pool for as long as the TLS material stays the same. */
   pool: Dispatcher;
   dispatcher: Dispatcher;
+  /** Connections that carry no credential of the bot's, for `present`. */
+  bare: { pool?: Dispatcher };
+}
+
+/** A pool that trusts the hub as the bot does but presents no client certificate. */
+function bareAgent(material: Tls): Dispatcher {
+  const { cert: _cert, key: _key, ...serverOnly } = withoutUndefined(material);
+  const connect = { ...serverOnly, secureContext: tls.createSecureContext({ ca: material.ca }) };
+  return new EnvHttpProxyAgent({ connect, requestTls: connect, connections: 4 });
 }
 
 function withoutUndefined<T extends object>(o: T): Partial<T> {

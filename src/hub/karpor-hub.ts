@@ -1,15 +1,19 @@
 import { roleHomes } from '../domain/identity';
 import type { Grant, NewGrant } from '../domain/grant';
+import type { RoleRule } from '../domain/karpor-defaults';
 import type { Policy, RolePolicy } from '../domain/policy';
-import type { Clock, Hub, Identity, IssuedToken } from '../domain/ports';
+import type { Clock, Hub, Identity, IssuedToken, TokenProof } from '../domain/ports';
 import type { HubClient } from './client';
 import { Grants } from './grants';
 import { Identities } from './identities';
+import { probeHttp } from './probe-http';
+import { proveToken, type ProbeHttp } from './probes';
 
 /** The Hub port over a real Kubernetes API server (the Karpor hub). */
 export class KarporHub implements Hub {
   private readonly identities: Identities;
   private readonly grantStore: Grants;
+  private readonly probes: ProbeHttp;
 
   constructor(
     conn: HubClient,
@@ -20,6 +24,7 @@ export class KarporHub implements Hub {
   ) {
     this.identities = new Identities(conn, policy, onConflict, onWatchTrouble);
     this.grantStore = new Grants(conn, roleHomes(policy).map((h) => h.namespace), (i) => this.identities.forget(i));
+    this.probes = probeHttp(conn);
   }
 
   /** Starts following the hub's RBAC (the checks behind every token). */
@@ -41,6 +46,14 @@ export class KarporHub implements Hub {
 
   reissue(grant: Grant, identity: Identity): Promise<IssuedToken> {
     return this.grantStore.reissue(grant, identity, this.clock.now());
+  }
+
+  roleRules(clusterRole: string): Promise<RoleRule[] | undefined> {
+    return this.probes.clusterRole(clusterRole);
+  }
+
+  proveToken(token: string): Promise<TokenProof> {
+    return proveToken(this.probes, token);
   }
 
   grant(id: string): Promise<Grant | undefined> {

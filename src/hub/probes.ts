@@ -3,17 +3,19 @@
  * client. Nothing here writes to Karpor: the probes only read, and the one TokenRequest is for a
  * ServiceAccount that holds no role.
  */
-import { longestRoleSeconds, type HubFacts } from '../domain/doctor';
-import { LOGIN_CHECK, TOKEN_ROLES, type RoleRule } from '../domain/karpor-defaults';
+import { clusterRolesRead, longestRoleSeconds, type HubFacts } from '../domain/doctor';
+import { LOGIN_CHECK, type RoleRule } from '../domain/karpor-defaults';
+import { HubError } from '../domain/errors';
 import type { Policy } from '../domain/policy';
+import type { TokenProof } from '../domain/ports';
+import { rbacFlag } from './server-configs';
 
-export interface HubHttp {
+export interface ProbeHttp {
   /**
-   * A GET on the hub. Without `bearer` it goes as the bot; with a token it carries only that
-   * token; with `null` it carries no credential at all. Resolves with any status; rejects only
-   * when no answer came.
+   * A GET on the hub that carries only `bearer` (someone else's token), or no credential at all
+   * (`null`). Resolves with any status; rejects only when no answer came.
    */
-  get(path: string, opts?: { bearer?: string | null }): Promise<{ status: number; json?: unknown }>;
+  present(path: string, bearer: string | null): Promise<{ status: number; json?: unknown }>;
   /** A TokenRequest for the account; only the expiry the hub granted comes back, never the token. */
   tokenRequest(namespace: string, serviceAccount: string, seconds: number): Promise<{ expirationTimestamp: Date }>;
   /** The ClusterRole's rules, undefined when the hub has no such role; rejects when it cannot say. */
@@ -30,37 +32,43 @@ const BEYOND_LONGEST_SECONDS = 3600;
  * The hub's part of the doctor's facts. `probeAccount` is a ServiceAccount with no role
  * bindings (its token would allow nothing even if it leaked); it must exist.
  */
-export async function gatherHubFacts(http: HubHttp, policy: Policy, probeAccount: { namespace: string; serviceAccount: string }): Promise<HubFacts> {
-  const names = [...new Set([...TOKEN_ROLES, ...policy.roles.map((r) => r.clusterRole)])];
+export async function gatherHubFacts(http: ProbeHttp, policy: Policy, probeAccount: { namespace: string; serviceAccount: string }): Promise<HubFacts> {
+  const names = clusterRolesRead(policy);
+  const botRefused: string[] = [];
+  const noteRefusal = (what: string) => (err: unknown) => {
+    if (err instanceof HubError && err.kind === 'forbidden') botRefused.push(what);
+    return undefined;
+  };
   const [rbac, anonymousReads, tokenMaximum, clusterRoles] = await Promise.all([
     rbacEnabled(http),
-    Promise.all(ANONYMOUS_READS.map(async (path) => ({ path, status: await http.get(path, { bearer: null }).then((a) => a.status, () => 0) }))),
-    probeTokenMaximum(http, policy, probeAccount),
-    Promise.all(names.map(async (name) => ({ name, rules: await http.clusterRole(name).then((r) => r ?? null, () => undefined) }))),
+    Promise.all(ANONYMOUS_READS.map(async (path) => ({ path, status: await http.present(path, null).then((a) => a.status, () => 0) }))),
+    probeTokenMaximum(http, policy, probeAccount, noteRefusal(`a token for ${probeAccount.namespace}/${probeAccount.serviceAccount}`)),
+    Promise.all(names.map(async (name) => ({ name, rules: await http.clusterRole(name).then((r) => r ?? null, noteRefusal(`reading ClusterRole ${name}`)) }))),
   ]);
-  return { rbac, anonymousReads, tokenMaximum, clusterRoles };
+  return { rbac, anonymousReads, tokenMaximum, clusterRoles, botRefused };
 }
 
 /** `CoreOptions.EnableRBAC` from Karpor's `GET /server-configs` (asked without a token, as it needs none). */
-async function rbacEnabled(http: HubHttp): Promise<boolean | undefined> {
-  const answer = await http.get('/server-configs', { bearer: null }).catch(() => undefined);
-  if (answer?.status !== 200) return undefined;
-  const flag = (answer.json as { CoreOptions?: { EnableRBAC?: unknown } } | undefined)?.CoreOptions?.EnableRBAC;
-  return typeof flag === 'boolean' ? flag : undefined;
+async function rbacEnabled(http: ProbeHttp): Promise<boolean | undefined> {
+  const answer = await http.present('/server-configs', null).catch(() => undefined);
+  return answer?.status === 200 ? rbacFlag(answer.json) : undefined;
 }
 
-async function probeTokenMaximum(http: HubHttp, policy: Policy, account: { namespace: string; serviceAccount: string }): Promise<HubFacts['tokenMaximum']> {
+async function probeTokenMaximum(
+  http: ProbeHttp,
+  policy: Policy,
+  account: { namespace: string; serviceAccount: string },
+  onError: (err: unknown) => undefined,
+): Promise<HubFacts['tokenMaximum']> {
   const askedSeconds = longestRoleSeconds(policy) + BEYOND_LONGEST_SECONDS;
   const before = Date.now();
   try {
     const { expirationTimestamp } = await http.tokenRequest(account.namespace, account.serviceAccount, askedSeconds);
     return { askedSeconds, grantedSeconds: Math.round((expirationTimestamp.getTime() - before) / 1000) };
-  } catch {
-    return undefined;
+  } catch (err) {
+    return onError(err);
   }
 }
-
-export type TokenProof = { accepted: true } | { accepted: false; status: number };
 
 /**
  * Presents a freshly minted token the way Karpor's dashboard does at login (`GET
@@ -71,7 +79,7 @@ export type TokenProof = { accepted: true } | { accepted: false; status: number 
  * token it has just accepted for 10 s, so a grant revoked right after the proof stops working
  * up to 10 s later.
  */
-export async function proveToken(http: HubHttp, token: string): Promise<TokenProof> {
-  const status = await http.get(LOGIN_CHECK, { bearer: token }).then((a) => a.status, () => 0);
+export async function proveToken(http: ProbeHttp, token: string): Promise<TokenProof> {
+  const status = await http.present(LOGIN_CHECK, token).then((a) => a.status, () => 0);
   return status === 200 ? { accepted: true } : { accepted: false, status };
 }

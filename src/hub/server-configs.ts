@@ -10,13 +10,8 @@ export async function hubRbacEnabled(conn: HubClient): Promise<boolean | undefin
   return rbacFlag(answer);
 }
 
-/** Finds `EnableRBAC` wherever the answer nests it. */
+/** `CoreOptions.EnableRBAC`, where Karpor's answer holds it; undefined when it is not a boolean there. */
 export function rbacFlag(answer: unknown): boolean | undefined {
-  if (!answer || typeof answer !== 'object') return undefined;
-  let found: boolean | undefined;
-  for (const [key, value] of Object.entries(answer)) {
-    if (key.toLowerCase() === 'enablerbac' && typeof value === 'boolean') found = value;
-    else found = rbacFlag(value) ?? found;
-  }
-  return found;
+  const flag = (answer as { CoreOptions?: { EnableRBAC?: unknown } } | undefined)?.CoreOptions?.EnableRBAC;
+  return typeof flag === 'boolean' ? flag : undefined;
 }

@@ -1,8 +1,14 @@
+import { clusterRolesRead } from '../domain/doctor';
 import { accountsGroup, RBAC_GROUP, roleHomes, type RoleHome } from '../domain/identity';
 import type { Policy } from '../domain/policy';
 
 /** The bot's own ServiceAccount on the hub, in its home namespace (never in a role namespace). */
 export const BOT_ACCOUNT = 'karpor-token-bot';
+/**
+ * Beside it, bound to no role: the check-up asks a short-lived token for it to learn the hub's
+ * token maximum, and such a token allows nothing even if it leaked.
+ */
+export const PROBE_ACCOUNT = 'karpor-token-probe';
 /** The Secret the bot's own tokens are bound to: deleting it revokes them all. */
 export const CREDENTIAL_ANCHOR = 'karpor-token-bot-credential';
 export const ANCHOR_TYPE = 'karpor.io/credential-anchor';
@@ -26,8 +32,9 @@ export function botBindingName(home: string): string {
 /**
  * Everything the bot needs on the hub for a policy, as the setup step applies it with Karpor's
  * admin kubeconfig. The bot itself may then create ServiceAccounts, their tokens and Secrets in
- * the role namespaces, keep its requests in its home namespace, renew its own token, and read
- * ClusterRoleBindings; it can bind nothing.
+ * the role namespaces, keep its requests in its home namespace, renew its own token, ask a token
+ * for its probe account, and read ClusterRoleBindings and the ClusterRoles it hands out; it can
+ * bind nothing.
  */
 export function hubObjects(policy: Pick<Policy, 'identity' | 'roles'>, home: string): HubObject[] {
   const homes = roleHomes(policy);
@@ -38,6 +45,7 @@ export function hubObjects(policy: Pick<Policy, 'identity' | 'roles'>, home: str
     namespace(home),
     ...homes.map((h) => namespace(h.namespace)),
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(BOT_ACCOUNT, home), automountServiceAccountToken: false },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(PROBE_ACCOUNT, home), automountServiceAccountToken: false },
     {
       apiVersion: `${RBAC_GROUP}/v1`,
       kind: 'ClusterRole',
@@ -45,6 +53,9 @@ export function hubObjects(policy: Pick<Policy, 'identity' | 'roles'>, home: str
       rules: [
         // Watched, so that a changed or added binding is noticed before the next token.
         { apiGroups: [RBAC_GROUP], resources: ['clusterrolebindings'], verbs: ['list', 'watch'] },
+        // What Karpor's preset roles and the policy's roles allow: the check-up compares them
+        // with Karpor's defaults, the approval card summarises them. Reading only, and only these.
+        { apiGroups: [RBAC_GROUP], resources: ['clusterroles'], verbs: ['get'], resourceNames: clusterRolesRead(policy) },
         // Whether the hub enforces RBAC at all (EnableRBAC): tokens protect nothing when it does not.
         { nonResourceURLs: ['/server-configs'], verbs: ['get'] },
       ],
@@ -57,8 +68,8 @@ export function hubObjects(policy: Pick<Policy, 'identity' | 'roles'>, home: str
       rules: [
         // Access requests.
         { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'create', 'update', 'delete'] },
-        // A fresh token for itself, and for no other account.
-        { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'], resourceNames: [BOT_ACCOUNT] },
+        // A fresh token for itself and for its probe account, and for no other account.
+        { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'], resourceNames: [BOT_ACCOUNT, PROBE_ACCOUNT] },
       ],
     },
     binding('RoleBinding', 'karpor-token-bot', home, { kind: 'Role', name: 'karpor-token-bot' }, [account]),

@@ -3,6 +3,9 @@ import { policyGroups, type SlackFacts } from '../domain/doctor';
 import type { Policy } from '../domain/policy';
 import type { Directory } from '../domain/ports';
 
+/** The scopes the bot's features use (manifest.yml requests exactly these). */
+export const NEEDED_SCOPES = ['commands', 'chat:write', 'im:write', 'usergroups:read'];
+
 /** What the doctor asks Slack. */
 export interface SlackProbe {
   /** The scopes of the bot's token, as Slack reports them on `auth.test`; undefined when it does not. */

@@ -37,7 +37,7 @@ export class SlackNotifier implements Notifier {
       );
     }
     // The card is a convenience; the token already reached the person.
-    await this.client.chat.postMessage({ channel, ...grantCard(delivery.grant, now) }).catch(() => undefined);
+    await this.client.chat.postMessage({ channel, ...grantCard(delivery.grant) }).catch(() => undefined);
   }
 
   /** The approvals channel (when there is one) and every confirmer's DM; one failed copy does not stop the others. */
@@ -53,7 +53,7 @@ export class SlackNotifier implements Notifier {
   }
 
   remindExpiry(grant: Grant): Promise<void> {
-    return this.postToDm(grant.userId, expiryReminder(grant, this.clock.now()));
+    return this.postToDm(grant.userId, expiryReminder(grant));
   }
 
   /** A lasting message in the person's DM with the bot. */

@@ -4,10 +4,12 @@ import type { Reply } from '../domain/ports';
 import { pendingMessage } from './messages/approval';
 import type { SlackMessage } from './messages/token';
 import { say } from './text/answers';
+import { doctorMessage } from './text/doctor';
 
 /** A message as Slack shows it: words (text.ts), with buttons where it offers them. */
 export function render(message: Message): SlackMessage | { text: string } {
   if (message.kind === 'request-pending') return pendingMessage(message.request);
+  if (message.kind === 'doctor') return doctorMessage(message.findings, message.now);
   return { text: say(message) };
 }
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { policyFrom } from '../../src/config/policy-file';
-import { hubObjects, type HubObject } from '../../src/setup/hub-objects';
+import { hubObjects, PROBE_ACCOUNT, type HubObject } from '../../src/setup/hub-objects';
 import { main } from '../../src/setup/cli';
 
 type Obj = Record<string, any>;
@@ -51,18 +51,41 @@ test('deploy/hub/rbac.yaml is what setup-hub --print lists for the example polic
   expect(readFileSync(path.join(REPO, 'deploy/hub/rbac.yaml'), 'utf8')).toBe(printed);
 });
 
-test('cluster-wide the bot may only read bindings and /server-configs', () => {
+test("cluster-wide the bot may only read bindings, the roles it hands out or checks, and /server-configs", () => {
   const role = find('ClusterRole', 'karpor-token-bot');
-  expect(grants(role.rules)).toEqual([`${RBAC}/clusterrolebindings list (any)`, `${RBAC}/clusterrolebindings watch (any)`, 'url /server-configs get'].sort());
+  expect(grants(role.rules)).toEqual(
+    [
+      `${RBAC}/clusterrolebindings list (any)`,
+      `${RBAC}/clusterrolebindings watch (any)`,
+      // What those roles allow: the check-up compares them with Karpor's defaults, the approval card summarises them.
+      `${RBAC}/clusterroles get karpor-admin`,
+      `${RBAC}/clusterroles get karpor-guest`,
+      'url /server-configs get',
+    ].sort(),
+  );
   const binding = find('ClusterRoleBinding', `karpor-token-bot:${HOME}`);
   expect(binding.roleRef).toEqual({ apiGroup: RBAC, kind: 'ClusterRole', name: 'karpor-token-bot' });
   expect(binding.subjects).toEqual([BOT]);
 });
 
-test('in its home namespace: its requests, and a token for itself only', () => {
+test('the ClusterRoles it may read are the policy\'s and Karpor\'s presets, however the policy names them', () => {
+  const readable = (roles: Record<string, string>) =>
+    grants((hubObjects(policy('shared', roles), HOME) as Obj[]).find((o) => o.kind === 'ClusterRole')!.rules).filter((g) => g.startsWith(`${RBAC}/clusterroles `));
+  expect(readable({ viewer: 'team-viewer' })).toEqual([`${RBAC}/clusterroles get karpor-admin`, `${RBAC}/clusterroles get karpor-guest`, `${RBAC}/clusterroles get team-viewer`].sort());
+});
+
+test('in its home namespace: its requests, and a token for itself and its probe account only', () => {
   expect(find('ServiceAccount', 'karpor-token-bot', HOME)).toBeDefined();
-  expect(grants(find('Role', 'karpor-token-bot', HOME).rules)).toEqual([...SECRETS, 'core/serviceaccounts/token create karpor-token-bot'].sort());
+  expect(grants(find('Role', 'karpor-token-bot', HOME).rules)).toEqual(
+    [...SECRETS, 'core/serviceaccounts/token create karpor-token-bot', `core/serviceaccounts/token create ${PROBE_ACCOUNT}`].sort(),
+  );
   expect(find('RoleBinding', 'karpor-token-bot', HOME).subjects).toEqual([BOT]);
+});
+
+test("the check-up's probe account sits in the home namespace and is bound to nothing", () => {
+  expect(find('ServiceAccount', PROBE_ACCOUNT, HOME)).toBeDefined();
+  const subjects = objects.filter((o) => o.kind.endsWith('Binding')).flatMap((o) => o.subjects as Obj[]);
+  expect(subjects.filter((s) => s.name === PROBE_ACCOUNT || s.name === `system:serviceaccounts:${HOME}` || s.name === `system:serviceaccount:${HOME}:${PROBE_ACCOUNT}`)).toEqual([]);
 });
 
 test('in each role namespace: ServiceAccounts, their tokens and the grants; the role itself by one group binding', () => {
@@ -83,7 +106,9 @@ test('nothing anywhere lets the bot bind, escalate, impersonate, or write RBAC o
   const rules = objects.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole').flatMap((o) => o.rules as Obj[]);
   const all = grants(rules);
   expect(all.filter((g) => /\b(bind|escalate|impersonate)\b|\*/.test(g))).toEqual([]);
-  expect(all.filter((g) => g.startsWith(`${RBAC}/`) && !/ (list|watch) /.test(g))).toEqual([]);
+  expect(all.filter((g) => g.startsWith(`${RBAC}/`) && !/ (get|list|watch) /.test(g))).toEqual([]);
+  // Reading a role is limited to the roles named.
+  expect(all.filter((g) => g.startsWith(`${RBAC}/clusterroles `) && g.endsWith(' (any)'))).toEqual([]);
   for (const o of objects.filter((x) => x.kind === 'ClusterRole')) expect(o.aggregationRule).toBeUndefined();
   // A rule is either about resources or about URLs: a mixed one would be read loosely by some tools.
   for (const rule of rules) expect(Boolean(rule.nonResourceURLs)).toBe(!rule.resources);

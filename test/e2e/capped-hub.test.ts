@@ -29,8 +29,8 @@ test('guest 8h on a hub capped at 1h: the DM and the answer show the real, short
   expect(expiresAt.getTime() - asked).toBeLessThanOrEqual(CAP_SECONDS * 1000 + 5_000);
   expect(expiresAt.getTime() - asked).toBeGreaterThan(CAP_SECONDS * 1000 - 60_000);
 
-  const shown = `${expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const shown = `<!date^${Math.floor(expiresAt.getTime() / 1000)}^{date_short_pretty} {time}|${expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC>`;
   expect(JSON.stringify(dm.blocks)).toContain(`valid until *${shown}*`);
-  expect(await answerAt(t, sent.responseUrl.split('/').pop()!)).toMatch(/It expires in (59m|1h)\./);
+  expect(await answerAt(t, sent.responseUrl.split('/').pop()!)).toMatch(/It expires <!date\^\d+\^[^>]+> \(in (59m|1h)\)\./);
   expect(await dashboardLogin(token, hub.server)).toBe(200);
 });

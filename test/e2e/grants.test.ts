@@ -45,7 +45,7 @@ async function refusedWithin(token: string, limitMs: number): Promise<number> {
 }
 
 
-test('"Revoke now" makes the token fail on the hub at once; the grant object holds no token', async () => {
+test('"Revoke now" makes the token fail on the hub (within the 10 s it trusts a token the bot just proved); the grant object holds no token', async () => {
   const { token, grantId } = await grantFor(t, PEOPLE.engineer);
   const secret = (await grantSecrets(t.namespace)).find((s) => s.metadata?.name === `karpor-grant-${grantId}`)!;
   expect(secret.type).toBe('karpor.io/grant');
@@ -54,7 +54,7 @@ test('"Revoke now" makes the token fail on the hub at once; the grant object hol
   expect(secret.metadata?.labels).toMatchObject({ 'karpor.io/user': PEOPLE.engineer, 'karpor.io/role': 'guest', 'app.kubernetes.io/managed-by': 'karpor-token-bot' });
 
   expect(await click(t, PEOPLE.engineer, 'grant_revoke', grantId, 'revoke-card')).toMatch(/Revoked grant/);
-  expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(401);
+  expect(await refusedWithin(token, 12_000)).toBeLessThan(12_000);
   // The card itself is replaced by one without buttons.
   const card = await t.slack.waitFor(() => t.slack.responses.find((r) => r.id === 'revoke-card' && r.body.replace_original === true), 15_000);
   expect(card.body.text).toMatch(new RegExp(`grant \`${grantId}\` \\(guest\\) was revoked`));
@@ -120,7 +120,7 @@ test('a reminder goes out once before the end; "Extend" asks again through the p
     await t.bot.housekeeping.run();
     const reminders = t.slack.messages.filter((m) => m.channel === `D${PEOPLE.engineer}` && buttonValue(m, 'grant_extend') === grantId);
     expect(reminders).toHaveLength(1);
-    expect(reminders[0]!.text).toMatch(/ends in (9|10)m/);
+    expect(reminders[0]!.text).toMatch(/ends <!date\^\d+\^\{date_short_pretty\} \{time\}\|[^>]+>\.$/);
     t.slack.reset();
     expect(await click(t, PEOPLE.engineer, 'grant_extend', grantId)).toMatch(/token is in your DM/);
     issued.push(tokenIn(t.slack.messages.find((m) => tokenIn(m))!)!);

@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { adminKubeConfig, createNamespace, hubRequest, hubServer, uniqueName } from '../support/hub';
 import { startHubProxy, type HubProxy } from '../support/hub-proxy';
 import { botIdentity, PEOPLE, say, startTestBot, testPolicy, tokenIn, type TestBot } from '../support/bot';
+import { PROBE_ACCOUNT } from '../../src/setup/hub-objects';
 
 const RBAC = 'rbac.authorization.k8s.io';
 const rbac = () => adminKubeConfig().makeApiClient(k8s.RbacAuthorizationV1Api);
@@ -65,13 +66,32 @@ describe('the bot\'s own token', () => {
     expect((await rbac().readClusterRoleBinding({ name: `${prefix}-admins` })).subjects).toEqual([{ kind: 'Group', apiGroup: RBAC, name: `system:serviceaccounts:${prefix}-admins` }]);
   });
 
-  test('cannot get a token for an account outside the role namespaces, except one for itself', async () => {
+  test('cannot get a token for an account outside the role namespaces, except one for itself and one for its probe account', async () => {
     const tokenRequest = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [], expirationSeconds: 600 } };
     expect(await call(token, 'POST', `/api/v1/namespaces/default/serviceaccounts/outside-${prefix}/token`, tokenRequest)).toBe(403);
     expect(await call(token, 'POST', `/api/v1/namespaces/${home}/serviceaccounts/neighbour-${prefix}/token`, tokenRequest)).toBe(403);
     expect(await call(token, 'POST', `/api/v1/namespaces/default/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `${prefix}-mine` } })).toBe(403);
     expect(await call(token, 'POST', `/api/v1/namespaces/${home}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `${prefix}-mine` } })).toBe(403);
     expect(await call(token, 'POST', `/api/v1/namespaces/${home}/serviceaccounts/karpor-token-bot/token`, tokenRequest)).toBe(201);
+    expect(await call(token, 'POST', `/api/v1/namespaces/${home}/serviceaccounts/${PROBE_ACCOUNT}/token`, tokenRequest)).toBe(201);
+  });
+
+  test("its probe account's token may do nothing the bot may", async () => {
+    const probe = await core().createNamespacedServiceAccountToken({ namespace: home, name: PROBE_ACCOUNT, body: { spec: { audiences: [], expirationSeconds: 600 } } });
+    const probeToken = probe.status!.token;
+    expect(await call(probeToken, 'GET', `/api/v1/namespaces/${home}/secrets`)).toBe(403);
+    expect(await call(probeToken, 'GET', `/apis/${RBAC}/v1/clusterroles/karpor-guest`)).toBe(403);
+    expect(await call(probeToken, 'GET', `/apis/${RBAC}/v1/clusterrolebindings`)).toBe(403);
+    expect(await call(probeToken, 'POST', `/api/v1/namespaces/${home}/serviceaccounts/${PROBE_ACCOUNT}/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [] } })).toBe(403);
+    expect(await call(probeToken, 'POST', `/api/v1/namespaces/${prefix}-guests/serviceaccounts/${prefix}-guest/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [] } })).toBe(403);
+  });
+
+  test("reads the ClusterRoles of the policy and Karpor's presets, no other, and changes none", async () => {
+    expect(await call(token, 'GET', `/apis/${RBAC}/v1/clusterroles/karpor-guest`)).toBe(200);
+    expect(await call(token, 'GET', `/apis/${RBAC}/v1/clusterroles/karpor-admin`)).toBe(200);
+    expect(await call(token, 'GET', `/apis/${RBAC}/v1/clusterroles/cluster-admin`)).toBe(403);
+    expect(await call(token, 'GET', `/apis/${RBAC}/v1/clusterroles`)).toBe(403);
+    expect(await call(token, 'DELETE', `/apis/${RBAC}/v1/clusterroles/karpor-guest`)).toBe(403);
   });
 
   test('cannot read Secrets outside its namespaces', async () => {

@@ -110,7 +110,7 @@ describe('a hub with RBAC turned off', () => {
   let proxy: HubProxy;
   let off: TestBot;
   beforeAll(async () => {
-    proxy = await startHubProxy(hubServer(), { serverConfigs: { success: true, data: { Version: 'v0.6.4', EnableRBAC: false } } });
+    proxy = await startHubProxy(hubServer(), { serverConfigs: { CoreOptions: { EnableRBAC: false, ReadOnlyMode: false }, Version: 'v0.6.4' } });
     off = await startTestBot({ namespace: t.namespace, hubServer: proxy.server });
   });
   afterAll(async () => {
@@ -128,7 +128,7 @@ describe('a hub with RBAC turned off', () => {
     const metricsOf = async () => (await get(off.url.replace('/slack/events', ''), '/metrics')).body;
     const rbacOff = await metricsOf();
     expect([series(rbacOff, 'karpor_token_bot_hub_rbac_known'), series(rbacOff, 'karpor_token_bot_hub_rbac_enabled')]).toEqual([1, 0]);
-    proxy.serverConfigs = { data: { EnableRBAC: true } };
+    proxy.serverConfigs = { CoreOptions: { EnableRBAC: true, ReadOnlyMode: false }, Version: 'v0.6.4' };
     expect(await off.bot.rbac.check()).toBe(true);
     const rbacOn = await metricsOf();
     expect([series(rbacOn, 'karpor_token_bot_hub_rbac_known'), series(rbacOn, 'karpor_token_bot_hub_rbac_enabled')]).toEqual([1, 1]);

@@ -5,7 +5,7 @@
 import * as http from 'node:http';
 import type { FakeSocketMode } from '../fakes/socket-mode';
 import type { RecordedCall } from '../fakes/slack-api';
-import { hubRequest } from '../support/hub';
+import { hubRequest, loginAfterRevocation } from '../support/hub';
 import { answerAt, APP_TOKEN, buttonValue, PEOPLE, SIGNING_SECRET, startTestBot, tokenIn, type TestBot } from '../support/bot';
 import { appHomeOpenedEvent, blockActionPayload, postSigned, slashCommandBody, viewSubmissionPayload } from '../support/slack-requests';
 
@@ -108,7 +108,7 @@ test('a button click arrives as an interactive envelope: "Revoke now" from the g
   expect(ack.payload).toEqual({});
   expect(ack.ms).toBeLessThan(1_000);
   expect(await answerAt(t, 'sm-revoke')).toMatch(/Revoked grant/);
-  expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(401);
+  expect(await loginAfterRevocation(token)).toBe(401);
 });
 
 test('a modal submission is answered inside its ack: field errors for an empty reason, then the request opens', async () => {

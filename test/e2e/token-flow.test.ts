@@ -41,7 +41,7 @@ test('a guest token arrives by ephemeral DM and can do exactly what karpor-guest
   const { token, text } = await tokenFor(PEOPLE.engineer);
   const dm = t.slack.messages.find((m) => m.method === 'chat.postEphemeral')!;
   expect(dm.channel).toBe(`D${PEOPLE.engineer}`);
-  expect(text).toMatch(/valid until \*\d{4}-\d\d-\d\d \d\d:\d\d UTC\* \(in (1h 59m|2h)\)/);
+  expect(text).toMatch(/valid until \*<!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>\* \(in (1h 59m|2h)\)/);
   expect(await answerAt(t, sent.responseUrl.split('/').pop()!)).toMatch(/token is in your DM/);
   // Nowhere else: the channel answer, cards and calls carry no token.
   expect(JSON.stringify(t.slack.responses)).not.toContain(token);

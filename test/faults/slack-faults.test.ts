@@ -1,7 +1,7 @@
 // Slack faults from the fake Web API: rate limits, server errors, a DM that cannot be opened, and
 // user groups that cannot be read. The bot retries what can be retried, never leaves a token
 // nobody received, and tells the person what happened.
-import { hubRequest } from '../support/hub';
+import { hubRequest, loginAfterRevocation } from '../support/hub';
 import { startFakeSlack } from '../fakes/slack-api';
 import { BOT_TOKEN, PEOPLE, startTestBot, tokenIn, type TestBot, type TestBotOptions } from '../support/bot';
 import { blockActionPayload } from '../support/slack-requests';
@@ -66,7 +66,7 @@ describe('server errors (5xx)', () => {
     // The token that never arrived does not work.
     const lost = [...new Set(undeliveredTokens(b))];
     expect(lost).toHaveLength(1);
-    expect(await hubRequest(lost[0]!, 'GET', '/rest-api/v1/authn')).toBe(401);
+    expect(await loginAfterRevocation(lost[0]!)).toBe(401);
     expect(b.logs.some((l) => /grant\.undelivered/.test(l))).toBe(true);
   });
 

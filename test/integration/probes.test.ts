@@ -8,8 +8,9 @@ import { KARPOR_DEFAULT_RULES } from '../../src/domain/karpor-defaults';
 import type { Policy } from '../../src/domain/policy';
 import { ruleDifferences } from '../../src/domain/role-rules';
 import { credentialExpiry } from '../../src/hub/credential-expiry';
-import { gatherHubFacts, proveToken, type HubHttp } from '../../src/hub/probes';
-import { undiciHubHttp } from '../../src/hub/undici-http';
+import { HubClient } from '../../src/hub/client';
+import { probeHttp } from '../../src/hub/probe-http';
+import { gatherHubFacts, proveToken, type ProbeHttp } from '../../src/hub/probes';
 import { ANONYMOUS_ROLE_PATCH } from '../../src/slack/text/doctor';
 import { hubBinDir, startHub, type RunningHub } from '../hub/harness';
 import { adminKubeConfig, bindClusterRole, createServiceAccount, serviceAccountToken, uniqueName } from '../support/hub';
@@ -19,9 +20,10 @@ jest.setTimeout(120_000);
 
 const PROBE_ACCOUNT = 'karpor-token-probe';
 
-function hubHttpFor(kc: k8s.KubeConfig): HubHttp & { close(): Promise<void> } {
-  const cluster = kc.getCurrentCluster()!;
-  return undiciHubHttp({ server: cluster.server, token: kc.getCurrentUser()!.token!, skipTLSVerify: true });
+/** The probes over the bot's own hub client, as the admin of the hub whose kubeconfig this is. */
+function hubHttpFor(kubeconfigPath: string): ProbeHttp & { close(): void } {
+  const conn = new HubClient({ kind: 'kubeconfig', path: kubeconfigPath }, 10_000);
+  return { ...probeHttp(conn), close: () => conn.reload() };
 }
 
 async function namespaceWithProbeAccount(kc: k8s.KubeConfig): Promise<string> {
@@ -39,7 +41,7 @@ function slackAsItShouldBe(): DoctorFacts['slack'] {
   return { grantedScopes: [], neededScopes: [], userGroups: [], approvers: [] };
 }
 
-async function findings(http: HubHttp, namespace: string, p: Policy = policy): Promise<Finding[]> {
+async function findings(http: ProbeHttp, namespace: string, p: Policy = policy): Promise<Finding[]> {
   const hub = await gatherHubFacts(http, p, { namespace, serviceAccount: PROBE_ACCOUNT });
   return diagnose({ hub, botCredentialExpiresAt: null, slack: slackAsItShouldBe() }, p, new Date());
 }
@@ -68,11 +70,11 @@ function kubectl(kubeconfigPath: string, args: string[]): Promise<string> {
 describe('the test hub as Karpor sets it up', () => {
   const kc = adminKubeConfig();
   const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
-  let http: HubHttp & { close(): Promise<void> };
+  let http: ProbeHttp & { close(): void };
   let namespace: string;
 
   beforeAll(async () => {
-    http = hubHttpFor(kc);
+    http = hubHttpFor(process.env.KARPOR_TEST_HUB_KUBECONFIG!);
     namespace = await namespaceWithProbeAccount(kc);
   });
   afterAll(() => http.close());
@@ -93,7 +95,7 @@ describe('the test hub as Karpor sets it up', () => {
       const all = await until(() => findings(http, namespace), (f) => finding(f, 'anonymous-reads')?.state === 'closed');
       expect(finding(all, 'anonymous-reads')).toEqual(expect.objectContaining({ status: 'ok', state: 'closed', openPaths: [] }));
       // The whole anonymous role is gone with it, the dashboard's own pages included.
-      expect((await http.get('/login', { bearer: null })).status).toBe(403);
+      expect((await http.present('/login', null)).status).toBe(403);
     } finally {
       await rbac.createClusterRoleBinding({ body: { metadata: { name: 'anonymous' }, roleRef: saved.roleRef, subjects: saved.subjects } });
     }
@@ -108,7 +110,7 @@ describe('the test hub as Karpor sets it up', () => {
       const all = await until(() => findings(http, namespace), (f) => finding(f, 'anonymous-reads')?.state === 'closed');
       expect(finding(all, 'anonymous-reads')).toEqual(expect.objectContaining({ status: 'ok', state: 'closed' }));
       for (const page of ['/login', '/public/index.js', '/server-configs']) {
-        const { status } = await http.get(page, { bearer: null });
+        const { status } = await http.present(page, null);
         expect([page, status === 401 || status === 403]).toEqual([page, false]);
       }
       // Applied twice, the patch refuses (its tests no longer match) and changes nothing.
@@ -203,14 +205,14 @@ describe('the test hub as Karpor sets it up', () => {
 
 describe('a hub whose tokens last at most 1h', () => {
   let capped: RunningHub;
-  let http: HubHttp & { close(): Promise<void> };
+  let http: ProbeHttp & { close(): void };
   let namespace: string;
 
   beforeAll(async () => {
     capped = await startHub({ maxTokenSeconds: 3600 });
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(capped.kubeconfigPath);
-    http = hubHttpFor(kc);
+    http = hubHttpFor(capped.kubeconfigPath);
     namespace = await namespaceWithProbeAccount(kc);
   }, 120_000);
   afterAll(async () => {

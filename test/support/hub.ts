@@ -123,6 +123,20 @@ export async function hubRequest(token: string | undefined, method: string, path
 }
 
 /**
+ * The hub's answer to the dashboard's login check once a revoked token has stopped working. The
+ * hub trusts a token it accepted in the last 10 s, and the bot's proof before delivery is such a
+ * use, so a token revoked right after it was issued keeps working that long (FACTS: revocation).
+ */
+export async function loginAfterRevocation(token: string, server = hubServer()): Promise<number> {
+  const deadline = Date.now() + 12_000;
+  for (;;) {
+    const status = await dashboardLogin(token, server);
+    if (status !== 200 || Date.now() > deadline) return status;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
  * What Karpor's dashboard learns from a token at login: `GET /rest-api/v1/authn` with it.
  * 200 accepted and allowed, 401 not accepted (bad, expired or revoked), 403 valid but without a role.
  */

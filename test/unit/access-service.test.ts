@@ -1,4 +1,5 @@
 import { say as word, USAGE } from '../../src/slack/text/answers';
+import type { Finding } from '../../src/domain/doctor';
 import { DeliveryError, HubError, RoleMismatchError } from '../../src/domain/errors';
 import type { Grant } from '../../src/domain/grant';
 import type { Person } from '../../src/domain/policy';
@@ -23,7 +24,7 @@ describe('command: direct grants', () => {
     const w = world({ dashboardUrl: 'https://karpor.example.com' });
     const { texts, outcome } = await say(w, U.eng, 'guest 2h');
     expect(outcome).toMatchObject({ kind: 'done' });
-    expect(texts).toEqual(['Your `guest` token is in your DM with me. It expires in 2h.']);
+    expect(texts).toEqual(['Your `guest` token is in your DM with me. It expires <!date^1893506400^{date_short_pretty} {time}|2030-01-01 14:00 UTC> (in 2h).']);
     const issues = w.hub.callsOf('issue');
     expect(issues).toHaveLength(1);
     expect(issues[0]!.args).toEqual([
@@ -140,6 +141,33 @@ describe('command: failures become specific answers with a reference', () => {
     expect(w.audits.map((a) => a.event)).toEqual(['grant.undelivered']);
   });
 
+  test.each<[number, RegExp]>([
+    [401, /did not recognise the new token/],
+    [403, /will not let it log in/],
+    [0, /did not answer when I checked/],
+    [404, /answered 404 when I checked/],
+  ])('a token the hub refuses at the login check (%s) is never delivered, and its grant is removed', async (status, why) => {
+    const w = world();
+    w.hub.proof = { accepted: false, status };
+    const { texts } = await say(w, U.eng, 'guest');
+    expect(w.hub.callsOf('proveToken')).toEqual([{ method: 'proveToken', args: ['fake-token-1'] }]);
+    expect(w.notifier.deliveries).toEqual([]);
+    expect(w.hub.revoked).toEqual(['grant00001']);
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toMatch(/^I did not send you the token: /);
+    expect(texts[0]).toMatch(why);
+    expect(texts[0]).toMatch(/I removed the grant.*\(ref ref-1\)$/);
+    expect(w.audits).toEqual([{ event: 'grant.refused-by-hub', grant: 'grant00001', user: U.eng, role: 'guest', status }]);
+  });
+
+  test('a token is proven before it is delivered', async () => {
+    const w = world();
+    await say(w, U.eng, 'guest');
+    const order = w.hub.calls.map((c) => c.method);
+    expect(order.indexOf('proveToken')).toBeGreaterThan(order.indexOf('issue'));
+    expect(w.notifier.deliveries).toHaveLength(1);
+  });
+
   test('someone the bot cannot DM is told so, and no token is made for them', async () => {
     const w = world();
     w.notifier.unreachable = new DeliveryError('conversations.open: cannot_dm_bot', 'I could not open a DM with you, so nothing was issued.');
@@ -193,8 +221,8 @@ describe('help and status', () => {
     grantOf(w, U.eng2, 'eeeeeeeeee');
     expect((await say(w, U.eng, 'status')).texts).toEqual([
       'Your active Karpor grants:\n' +
-        '• `aaaaaaaaaa` guest, expires in 1h 30m\n' +
-        `• \`bbbbbbbbbb\` admin, expires in 1d 2h, approved by <@${U.appr1}>, <@${U.appr2}>`,
+        '• `aaaaaaaaaa` guest, expires <!date^1893504600^{date_short_pretty} {time}|2030-01-01 13:30 UTC> (in 1h 30m)\n' +
+        `• \`bbbbbbbbbb\` admin, expires <!date^1893592800^{date_short_pretty} {time}|2030-01-02 14:00 UTC> (in 1d 2h), approved by <@${U.appr1}>, <@${U.appr2}>`,
     ]);
   });
   test('status also lists my requests still waiting for approval', async () => {
@@ -202,7 +230,7 @@ describe('help and status', () => {
     await w.approvals.request(U.plat, { role: 'admin', seconds: 3600, reason: 'deploy' }, async () => undefined);
     await w.approvals.request(U.eng2, { role: 'admin', seconds: 3600, reason: 'not mine' }, async () => undefined);
     const text = (await say(w, U.plat, 'status')).texts[0]!;
-    expect(text).toMatch(/^You have no active Karpor grants\.\nYour requests waiting for approval:\n• `req0000001` admin for 1h, open until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 30m\)$/);
+    expect(text).toMatch(/^You have no active Karpor grants\.\nYour requests waiting for approval:\n• `req0000001` admin for 1h, open until <!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC> \(in 30m\)$/);
     w.clock.advance(31 * MIN);
     expect((await say(w, U.plat, 'status')).texts).toEqual(['You have no active Karpor grants.']);
   });
@@ -328,6 +356,16 @@ describe('showAgain', () => {
     expect(w.notifier.deliveries).toEqual([]);
   });
 
+  test('a fresh token the hub refuses is not shown, and the grant is removed', async () => {
+    const w = world();
+    grantOf(w, U.eng, 'aaaaaaaaaa');
+    w.hub.proof = { accepted: false, status: 401 };
+    await expect(w.service.showAgain(U.eng, 'aaaaaaaaaa')).rejects.toThrow(/answered 401/);
+    expect(w.notifier.deliveries).toEqual([]);
+    expect(w.hub.revoked).toEqual(['aaaaaaaaaa']);
+    expect(w.audits).toEqual([{ event: 'grant.refused-by-hub', grant: 'aaaaaaaaaa', user: U.eng, role: 'guest', status: 401 }]);
+  });
+
   test('an expired grant', async () => {
     const w = world();
     grantOf(w, U.eng, 'aaaaaaaaaa', { expiresAt: w.clock.now() });
@@ -387,7 +425,7 @@ describe('expiry reminders and Extend', () => {
 
     const mine = new Replies();
     await w.service.extend(U.eng, 'aaaaaaaaaa', mine.reply);
-    expect(mine.texts).toEqual(['Your `guest` token is in your DM with me. It expires in 1h.']);
+    expect(mine.texts).toEqual(['Your `guest` token is in your DM with me. It expires <!date^1893502800^{date_short_pretty} {time}|2030-01-01 13:00 UTC> (in 1h).']);
     expect(w.hub.callsOf('issue')).toHaveLength(1);
 
     w.directory.groupsOf[U.eng] = [];
@@ -395,5 +433,60 @@ describe('expiry reminders and Extend', () => {
     await w.service.extend(U.eng, 'aaaaaaaaaa', lost.reply);
     expect(lost.lastText()).toContain('You are not in a group that may request `guest`.');
     expect(w.hub.callsOf('issue')).toHaveLength(1);
+  });
+});
+
+describe('doctor (and its alias selftest)', () => {
+  const findings: Finding[] = [
+    { check: 'rbac', status: 'ok', state: 'on' },
+    { check: 'anonymous-reads', status: 'fail', state: 'open', openPaths: ['/rest-api/v1/clusters'] },
+  ];
+  const checkUp = () => {
+    const runs: number[] = [];
+    return { runs, run: async () => (runs.push(1), findings) };
+  };
+
+  test.each<[string, string, string]>([
+    ['an approver', U.appr1, 'doctor'],
+    ['a revoker', U.admin, 'doctor'],
+    ['a revoker, as selftest', U.admin, 'selftest'],
+  ])('%s gets the findings in one answer', async (_who, userId, word_) => {
+    const c = checkUp();
+    const w = world({ checkUp: c.run });
+    const r = new Replies();
+    const outcome = await w.service.command(userId, word_, r.reply);
+    expect(outcome).toEqual({ kind: 'done', result: 'doctor' });
+    expect(c.runs).toHaveLength(1);
+    expect(r.all).toEqual([{ kind: 'doctor', findings, now: w.clock.now() }]);
+    // Membership was asked of Slack at the moment of the command, not taken from a cache.
+    expect(w.directory.liveLookups).toBe(1);
+    expect(w.audits).toEqual([{ event: 'doctor.run', user: userId }]);
+  });
+
+  test.each<[string, string]>([
+    ['an engineer', U.eng],
+    ['someone in no group', U.outsider],
+  ])('%s is refused, and nothing is checked', async (_who, userId) => {
+    const c = checkUp();
+    const w = world({ checkUp: c.run });
+    const { texts, outcome } = await say(w, userId, 'doctor');
+    expect(outcome).toEqual({ kind: 'done', result: 'refused' });
+    expect(texts).toEqual(['Only approvers and the people who may revoke grants can run the check-up (`/karpor-token doctor` or `selftest`).']);
+    expect(c.runs).toHaveLength(0);
+    expect(w.audits).toEqual([{ event: 'doctor.refused', user: userId }]);
+  });
+
+  test('when membership cannot be known, nobody gets the check-up', async () => {
+    const c = checkUp();
+    const w = world({ checkUp: c.run });
+    w.directory.unavailable = true;
+    const { texts } = await say(w, U.admin, 'doctor');
+    expect(texts[0]).toMatch(/^I cannot check your Slack user groups right now/);
+    expect(c.runs).toHaveLength(0);
+  });
+
+  test('doctor takes nothing after it', async () => {
+    const w = world({ checkUp: checkUp().run });
+    expect((await say(w, U.admin, 'doctor now')).texts[0]).toMatch(/^`doctor` takes nothing after it\./);
   });
 });

@@ -83,8 +83,8 @@ describe('request → approve → token', () => {
     const w = world();
     const req = await open(w, U.plat, { role: 'admin', reason: 'x' });
     await approveAs(w, req.id, U.appr1);
-    expect(await approveAs(w, req.id, U.appr1)).toBe(`This request was already approved by <@${U.appr1}> at 2030-01-01 12:00 UTC.`);
-    expect(await approveAs(w, req.id, U.appr2)).toBe(`This request was already approved by <@${U.appr1}> at 2030-01-01 12:00 UTC.`);
+    expect(await approveAs(w, req.id, U.appr1)).toBe(`This request was already approved by <@${U.appr1}> (<!date^1893499200^{date_short_pretty} {time}|2030-01-01 12:00 UTC>).`);
+    expect(await approveAs(w, req.id, U.appr2)).toBe(`This request was already approved by <@${U.appr1}> (<!date^1893499200^{date_short_pretty} {time}|2030-01-01 12:00 UTC>).`);
     expect(w.hub.callsOf('issue')).toHaveLength(1);
   });
 
@@ -126,7 +126,7 @@ describe('request → approve → token', () => {
     const w = world();
     const req = await open(w, U.plat, { role: 'admin', reason: 'x' });
     w.clock.advance(40 * MIN);
-    expect(await approveAs(w, req.id, U.appr1)).toBe('This request expired 10m ago without a decision.');
+    expect(await approveAs(w, req.id, U.appr1)).toBe('This request expired <!date^1893501000^{date_short_pretty} {time}|2030-01-01 12:30 UTC> (10m ago) without a decision.');
     expect(w.hub.callsOf('issue')).toHaveLength(0);
   });
 });
@@ -200,10 +200,10 @@ describe('concurrent clicks', () => {
     const state = w.store.peek(req.id)!.state;
     expect(['delivered', 'denied']).toContain(state);
     if (state === 'delivered') {
-      expect(rd.lastText()).toBe(`This request was already approved by <@${U.appr1}> at 2030-01-01 12:00 UTC.`);
+      expect(rd.lastText()).toBe(`This request was already approved by <@${U.appr1}> (<!date^1893499200^{date_short_pretty} {time}|2030-01-01 12:00 UTC>).`);
       expect(w.hub.callsOf('issue')).toHaveLength(1);
     } else {
-      expect(ra.lastText()).toBe(`This request was already denied by <@${U.appr2}> at 2030-01-01 12:00 UTC.`);
+      expect(ra.lastText()).toBe(`This request was already denied by <@${U.appr2}> (<!date^1893499200^{date_short_pretty} {time}|2030-01-01 12:00 UTC>).`);
       expect(w.hub.callsOf('issue')).toHaveLength(0);
     }
   });
@@ -230,7 +230,7 @@ describe('deny and cancel', () => {
     expect(w.store.peek(req.id)).toMatchObject({ state: 'denied', decidedBy: U.appr1, denyReason: 'use the read-only role first' });
     expect(w.notifier.redrawn.at(-1)).toMatchObject({ state: 'denied' });
     expect(w.audits.find((a) => a.event === 'request.denied')).toMatchObject({ approver: U.appr1, denyReason: 'use the read-only role first' });
-    expect(await approveAs(w, req.id, U.appr2)).toBe(`This request was already denied by <@${U.appr1}> at 2030-01-01 12:03 UTC.`);
+    expect(await approveAs(w, req.id, U.appr2)).toBe(`This request was already denied by <@${U.appr1}> (<!date^1893499380^{date_short_pretty} {time}|2030-01-01 12:03 UTC>).`);
     expect(w.hub.callsOf('issue')).toHaveLength(0);
   });
 
@@ -262,10 +262,10 @@ describe('deny and cancel', () => {
     expect(w.notifier.redrawn.at(-1)).toMatchObject({ state: 'cancelled' });
     expect(w.audits.at(-1)).toMatchObject({ event: 'request.cancelled', user: U.plat });
 
-    expect(await approveAs(w, req.id, U.appr1)).toBe(`This request was already cancelled by <@${U.plat}> at 2030-01-01 12:00 UTC.`);
+    expect(await approveAs(w, req.id, U.appr1)).toBe(`This request was already cancelled by <@${U.plat}> (<!date^1893499200^{date_short_pretty} {time}|2030-01-01 12:00 UTC>).`);
     const again = new Replies();
     await w.approvals.cancel(req.id, U.plat, again.reply);
-    expect(again.texts).toEqual([`This request was already cancelled by <@${U.plat}> at 2030-01-01 12:00 UTC.`]);
+    expect(again.texts).toEqual([`This request was already cancelled by <@${U.plat}> (<!date^1893499200^{date_short_pretty} {time}|2030-01-01 12:00 UTC>).`]);
     expect(w.hub.callsOf('issue')).toHaveLength(0);
   });
 });
@@ -299,7 +299,7 @@ describe('resume', () => {
     expect(w.store.peek('overdue001')).toMatchObject({ state: 'expired', decidedAt: w.clock.now() });
     expect(w.store.peek('deadline01')!.state).toBe('expired');
     expect(w.store.peek('fresh00001')!.state).toBe('pending');
-    expect(w.notifier.toldTo(U.plat)).toEqual(['Your request for `admin` expired 5m ago without a decision. Ask again if you still need it.']);
+    expect(w.notifier.toldTo(U.plat)).toEqual(['Your request for `admin` expired <!date^1893498900^{date_short_pretty} {time}|2030-01-01 11:55 UTC> without a decision. Ask again if you still need it.']);
     expect(w.notifier.toldTo(U.eng)).toEqual([]);
     expect(w.notifier.redrawn.map((r) => r.id).sort()).toEqual(['deadline01', 'overdue001']);
     expect(w.hub.callsOf('issue')).toHaveLength(0);

@@ -1,6 +1,8 @@
 import type { BreakGlassMessage } from '../../src/domain/break-glass';
 import { AccessService } from '../../src/domain/access-service';
 import { Approvals } from '../../src/domain/approvals';
+import type { Finding } from '../../src/domain/doctor';
+import { KARPOR_DEFAULT_RULES, type RoleRule } from '../../src/domain/karpor-defaults';
 import { DirectoryUnavailableError, HubError } from '../../src/domain/errors';
 import type { Grant, NewGrant } from '../../src/domain/grant';
 import { serviceAccountName } from '../../src/domain/identity';
@@ -17,6 +19,7 @@ import {
   type Reply,
   type RequestStore,
   type TokenDelivery,
+  type TokenProof,
 } from '../../src/domain/ports';
 import type { AccessRequest, NewAccessRequest } from '../../src/domain/request';
 import { slackMarkup } from '../../src/slack/text/markup';
@@ -127,6 +130,8 @@ export class FakeHub implements Hub {
   identityMode: Policy['identity'] = { mode: 'shared', prefix: 'karpor' };
   /** Set to make the next calls of `issue` fail. */
   failIssue: Error | undefined;
+  /** What the hub answers when shown a token; accepted unless set. */
+  proof: TokenProof = { accepted: true };
   private tokens = 0;
   private grantSeq = 0;
 
@@ -166,6 +171,21 @@ export class FakeHub implements Hub {
     // As the hub: at least 10 minutes, however little of the grant is left.
     const left = grant.expiresAt.getTime() - this.clock.now().getTime();
     return { grant, token: this.nextToken(), tokenExpiresAt: new Date(this.clock.now().getTime() + Math.max(600_000, left)) };
+  }
+
+  /** ClusterRoles on the hub: Karpor's presets as Karpor makes them unless changed. */
+  readonly clusterRoles = new Map<string, RoleRule[]>(Object.entries(KARPOR_DEFAULT_RULES).map(([k, v]) => [k, structuredClone([...v])]));
+
+  async roleRules(clusterRole: string): Promise<RoleRule[] | undefined> {
+    this.calls.push({ method: 'roleRules', args: [clusterRole] });
+    await tick();
+    return this.clusterRoles.get(clusterRole);
+  }
+
+  async proveToken(token: string): Promise<TokenProof> {
+    this.calls.push({ method: 'proveToken', args: [token] });
+    await tick();
+    return this.proof;
   }
 
   async grant(id: string): Promise<Grant | undefined> {
@@ -395,7 +415,7 @@ export interface World {
   replica(instance: string): Approvals;
 }
 
-export function world(opts: { policy?: Policy; groups?: Record<string, string[]>; dashboardUrl?: string; instance?: string } = {}): World {
+export function world(opts: { policy?: Policy; groups?: Record<string, string[]>; dashboardUrl?: string; instance?: string; checkUp?: () => Promise<Finding[]> } = {}): World {
   const clock = new FakeClock();
   const hub = new FakeHub(clock);
   const notifier = new RecordingNotifier();
@@ -418,10 +438,11 @@ export function world(opts: { policy?: Policy; groups?: Record<string, string[]>
     pendingRequests: (userId) => store.list({ requester: userId, state: 'pending' }),
     withdrawRequests: (userId, by): Promise<number> => approvals.withdraw(userId, by),
     ...(opts.dashboardUrl && { dashboardUrl: opts.dashboardUrl }),
+    ...(opts.checkUp && { checkUp: opts.checkUp }),
     log: { error: (obj, msg) => void errors.push({ obj, msg }) },
   });
   const approvalsFor = (instance: string): Approvals =>
-    new Approvals({ policy, directory, store, notifier, service, clock, audit: (e) => void audits.push(e), newId: () => `req${String(++ids).padStart(7, '0')}`, instance });
+    new Approvals({ policy, directory, store, hub, notifier, service, clock, audit: (e) => void audits.push(e), newId: () => `req${String(++ids).padStart(7, '0')}`, instance });
   const approvals = approvalsFor(opts.instance ?? 'replica-a');
   return { clock, hub, notifier, directory, store, policy, audits, errors, service, approvals, replica: approvalsFor };
 }

@@ -45,12 +45,14 @@ test('audit lines and levels are plain JSON, one per event', () => {
 });
 
 test.each([
-  ['{"success":true,"data":{"EnableRBAC":false}}', false],
-  ['{"EnableRBAC":true}', true],
-  ['{"data":{"nested":{"enableRbac":true}}}', true],
-  ['{"data":{}}', undefined],
+  ['{"CoreOptions":{"EnableRBAC":false,"ReadOnlyMode":false},"Version":"v0.6.4"}', false],
+  ['{"CoreOptions":{"EnableRBAC":true}}', true],
+  ['{"EnableRBAC":true}', undefined],
+  ['{"AIOptions":{"EnableRBAC":false}}', undefined],
+  ['{"CoreOptions":{}}', undefined],
   ['"not an object"', undefined],
-  ['{"EnableRBAC":"false"}', undefined],
+  ['null', undefined],
+  ['{"CoreOptions":{"EnableRBAC":"false"}}', undefined],
 ])('rbacFlag(%s) is %s', (body, flag) => {
   expect(rbacFlag(JSON.parse(body))).toBe(flag);
 });

@@ -1,20 +1,21 @@
+import { HubError } from '../../src/domain/errors';
 import type { RoleRule } from '../../src/domain/karpor-defaults';
-import { gatherHubFacts, proveToken, type HubHttp } from '../../src/hub/probes';
+import { gatherHubFacts, proveToken, type ProbeHttp } from '../../src/hub/probes';
 import { samplePolicy } from './fakes';
 
 type Answer = { status: number; json?: unknown } | Error;
 
 /** A hub that answers from tables and records what it was asked. */
-class TableHub implements HubHttp {
-  readonly asked: { path: string; bearer: string | null | undefined }[] = [];
+class TableHub implements ProbeHttp {
+  readonly asked: { path: string; bearer: string | null }[] = [];
   readonly tokenRequests: { namespace: string; serviceAccount: string; seconds: number }[] = [];
   constructor(
     private readonly answers: Record<string, Answer>,
     private readonly roles: Record<string, RoleRule[] | Error> = {},
     private readonly grantSeconds: (asked: number) => number | Error = (s) => s,
   ) {}
-  async get(path: string, opts?: { bearer?: string | null }): Promise<{ status: number; json?: unknown }> {
-    this.asked.push({ path, bearer: opts?.bearer });
+  async present(path: string, bearer: string | null): Promise<{ status: number; json?: unknown }> {
+    this.asked.push({ path, bearer });
     const a = this.answers[path] ?? { status: 404 };
     if (a instanceof Error) throw a;
     return a;
@@ -94,4 +95,15 @@ test.each<[string, Answer, Awaited<ReturnType<typeof proveToken>>]>([
   const hub = new TableHub({ '/rest-api/v1/authn': answer });
   expect(await proveToken(hub, 'the-token')).toEqual(proof);
   expect(hub.asked).toEqual([{ path: '/rest-api/v1/authn', bearer: 'the-token' }]);
+});
+
+test("the hub's refusals of the bot itself are named (its identity check), other failures are not", async () => {
+  const hub = new TableHub(
+    {},
+    { 'karpor-guest': new HubError('forbidden', 'read clusterrole: 403'), 'karpor-admin': new HubError('unavailable', 'read clusterrole: 503') },
+    () => new HubError('forbidden', 'probe token maximum: 403'),
+  );
+  const facts = await gatherHubFacts(hub, samplePolicy(), account);
+  expect(facts.botRefused?.sort()).toEqual(['a token for karpor-bot/karpor-token-probe', 'reading ClusterRole karpor-guest']);
+  expect(facts.clusterRoles.find((r) => r.name === 'karpor-admin')?.rules).toBeUndefined();
 });

@@ -97,7 +97,7 @@ describe('approve', () => {
     expect(second.decidedBy).toBe(U.appr2);
     expect(second.decidedAt).toEqual(at(3));
 
-    expect(refusal(approve(second, appr1, double, at(4)))).toMatch(/^This request was already approved by <@UAPPR02> at 2030-01-01 12:03 UTC\.$/);
+    expect(refusal(approve(second, appr1, double, at(4)))).toMatch(/^This request was already approved by <@UAPPR02> \(<!date\^1893499380\^\{date_short_pretty\} \{time\}\|2030-01-01 12:03 UTC>\)\.$/);
   });
 
   test.each<[string, AccessRequest, Parameters<typeof approve>[1], string]>([
@@ -117,8 +117,8 @@ describe('approve', () => {
 
   test.each<[string, Date, string]>([
     ['at the deadline', EXPIRES, 'This request expired '],
-    ['after the deadline', at(45), 'This request expired 15m ago without a decision.'],
-    ['long after the deadline', at(30 + 26 * 60), 'This request expired 1d 2h ago without a decision.'],
+    ['after the deadline', at(45), 'This request expired <!date^1893501000^{date_short_pretty} {time}|2030-01-01 12:30 UTC> (15m ago) without a decision.'],
+    ['long after the deadline', at(30 + 26 * 60), 'This request expired <!date^1893501000^{date_short_pretty} {time}|2030-01-01 12:30 UTC> (1d 2h ago) without a decision.'],
   ])('refuses %s', (_what, now, message) => {
     expect(refusal(approve(request(), appr1, single, now))).toContain(message);
   });
@@ -145,7 +145,7 @@ describe('deny', () => {
   });
 
   test('refuses after the deadline', () => {
-    expect(refusal(deny(request(), appr1, single, 'x', at(31)))).toBe('This request expired 1m ago without a decision.');
+    expect(refusal(deny(request(), appr1, single, 'x', at(31)))).toBe('This request expired <!date^1893501000^{date_short_pretty} {time}|2030-01-01 12:30 UTC> (1m ago) without a decision.');
   });
 });
 
@@ -168,7 +168,7 @@ describe('cancel', () => {
   });
 
   test('the requester cannot cancel after the deadline', () => {
-    expect(refusal(cancel(request(), U.plat, at(40)))).toBe('This request expired 10m ago without a decision.');
+    expect(refusal(cancel(request(), U.plat, at(40)))).toBe('This request expired <!date^1893501000^{date_short_pretty} {time}|2030-01-01 12:30 UTC> (10m ago) without a decision.');
   });
 });
 
@@ -221,12 +221,12 @@ describe('delivered and failed', () => {
 
 describe('closed requests say who decided', () => {
   test.each<[Exclude<RequestState, 'pending'>, string]>([
-    ['approved', 'This request was already approved by <@UAPPR01> at 2030-01-01 12:03 UTC.'],
-    ['delivered', 'This request was already approved by <@UAPPR01> at 2030-01-01 12:03 UTC.'],
-    ['failed', 'This request was already approved by <@UAPPR01> at 2030-01-01 12:03 UTC.'],
-    ['denied', 'This request was already denied by <@UAPPR02> at 2030-01-01 12:04 UTC.'],
-    ['cancelled', 'This request was already cancelled by <@UPLAT01> at 2030-01-01 12:02 UTC.'],
-    ['expired', 'This request was already expired at 2030-01-01 12:30 UTC.'],
+    ['approved', 'This request was already approved by <@UAPPR01> (<!date^1893499380^{date_short_pretty} {time}|2030-01-01 12:03 UTC>).'],
+    ['delivered', 'This request was already approved by <@UAPPR01> (<!date^1893499380^{date_short_pretty} {time}|2030-01-01 12:03 UTC>).'],
+    ['failed', 'This request was already approved by <@UAPPR01> (<!date^1893499380^{date_short_pretty} {time}|2030-01-01 12:03 UTC>).'],
+    ['denied', 'This request was already denied by <@UAPPR02> (<!date^1893499440^{date_short_pretty} {time}|2030-01-01 12:04 UTC>).'],
+    ['cancelled', 'This request was already cancelled by <@UPLAT01> (<!date^1893499320^{date_short_pretty} {time}|2030-01-01 12:02 UTC>).'],
+    ['expired', 'This request was already expired (<!date^1893501000^{date_short_pretty} {time}|2030-01-01 12:30 UTC>).'],
   ])('%s', (state, message) => {
     const req = decidedBy[state];
     const closed = notOpen(req, OPEN);
@@ -247,8 +247,8 @@ describe('closed requests say who decided', () => {
     [{ state: 'pending' }, 'pending'],
     [{ state: 'approved', decidedBy: 'UA' }, 'approved by <@UA>'],
     [{ state: 'denied' }, 'denied'],
-    [{ state: 'cancelled', decidedAt: T0 }, 'cancelled at 2030-01-01 12:00 UTC'],
-    [{ state: 'expired', decidedBy: 'UA', decidedAt: T0 }, 'expired at 2030-01-01 12:00 UTC'],
+    [{ state: 'cancelled', decidedAt: T0 }, 'cancelled (<!date^1893499200^{date_short_pretty} {time}|2030-01-01 12:00 UTC>)'],
+    [{ state: 'expired', decidedBy: 'UA', decidedAt: T0 }, 'expired (<!date^1893499200^{date_short_pretty} {time}|2030-01-01 12:00 UTC>)'],
   ])('outcome of %j is %j', (fields, text) => {
     expect(outcome(request(fields))).toBe(text);
   });

@@ -1,15 +1,16 @@
 import type { KnownBlock, View } from '@slack/types';
 import { formatDuration } from '../../domain/duration';
-import { relative, utc } from '../../domain/grant';
 import type { AccessRequest } from '../../domain/request';
-import { typed } from '../text/markup';
+import { slackDate, typed } from '../text/markup';
+import { roleAllowsLines } from '../text/role-rules';
 import { ACTION, FIELD, VIEW } from './ids';
 import { outcome, say } from '../text/answers';
 import type { SlackMessage } from './token';
 
 function summary(req: AccessRequest): string {
   const reason = req.reason ? `\n>${typed(req.reason).replace(/\n/g, '\n>')}` : '';
-  return `<@${req.requester}> asks for *${req.role}* for *${formatDuration(req.seconds)}*.${reason}`;
+  const allows = roleAllowsLines(req.allows).map((l) => `\n${l}`).join('');
+  return `<@${req.requester}> asks for *${req.role}* for *${formatDuration(req.seconds)}*.${reason}${allows}`;
 }
 
 /** The approvers' card: who asks for what and why, and the buttons while it is open. */
@@ -18,7 +19,7 @@ export function approvalCard(req: AccessRequest, now: Date): SlackMessage {
   if (req.state === 'pending' && now < req.expiresAt) {
     const count = req.approvals.length ? ` Approved so far by ${req.approvals.map((a) => `<@${a.userId}>`).join(', ')}.` : '';
     blocks.push(
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `Request \`${req.id}\`, open until ${utc(req.expiresAt)} (${relative(req.expiresAt, now)}).${count}` }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `Request \`${req.id}\`, open until ${slackDate(req.expiresAt)}.${count}` }] },
       {
         type: 'actions',
         block_id: `request_${req.id}`,
@@ -37,9 +38,9 @@ export function approvalCard(req: AccessRequest, now: Date): SlackMessage {
 function decided(req: AccessRequest): string {
   switch (req.state) {
     case 'delivered':
-      return `*Approved* by <@${req.decidedBy}> at ${utc(req.decidedAt!)}; the token expires ${utc(req.tokenExpiresAt!)}.`;
+      return `*Approved* by <@${req.decidedBy}> (${slackDate(req.decidedAt!)}); the token expires ${slackDate(req.tokenExpiresAt!)}.`;
     case 'denied':
-      return `*Denied* by <@${req.decidedBy}> at ${utc(req.decidedAt!)}: ${typed(req.denyReason ?? '')}`;
+      return `*Denied* by <@${req.decidedBy}> (${slackDate(req.decidedAt!)}): ${typed(req.denyReason ?? '')}`;
     case 'failed':
       return `*Approved* by <@${req.decidedBy}>, but the token could not be issued.`;
     default:

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import { relative, utc, type Grant } from '../../domain/grant';
+import { relative, type Grant } from '../../domain/grant';
+import { slackDate } from '../text/markup';
 import type { TokenDelivery } from '../../domain/ports';
 import { ACTION } from './ids';
 
@@ -14,15 +15,15 @@ export function tokenMessage({ grant, token, tokenExpiresAt, dashboardUrl }: Tok
   // The hub makes no token shorter than 10 minutes: near the end, the token alone outlasts the grant.
   const outlasts = tokenExpiresAt && tokenExpiresAt.getTime() > grant.expiresAt.getTime() + 60_000;
   const floor = outlasts
-    ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: `:warning: The hub makes no token shorter than 10 minutes, so this one is signed until ${utc(tokenExpiresAt)}. It stops working within a minute of the grant's end at ${utc(grant.expiresAt)}, when I delete the grant; only if the bot is down then does it last until ${utc(tokenExpiresAt)}.` }] }]
+    ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: `:warning: The hub makes no token shorter than 10 minutes, so this one is signed until ${slackDate(tokenExpiresAt)}. It stops working within a minute of the grant's end at ${slackDate(grant.expiresAt)}, when I delete the grant; only if the bot is down then does it last until ${slackDate(tokenExpiresAt)}.` }] }]
     : [];
   return {
     // The notification preview: never the token itself.
-    text: `Your Karpor ${grant.role} token, valid until ${utc(grant.expiresAt)}`,
+    text: `Your Karpor ${grant.role} token, valid until ${slackDate(grant.expiresAt)}`,
     blocks: [
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `*Your Karpor \`${grant.role}\` token* — valid until *${utc(grant.expiresAt)}* (${relative(grant.expiresAt, now)}).` },
+        text: { type: 'mrkdwn', text: `*Your Karpor \`${grant.role}\` token* — valid until *${slackDate(grant.expiresAt)}* (${relative(grant.expiresAt, now)}).` },
       },
       { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${token}\`\`\`` } },
       {
@@ -39,15 +40,15 @@ export function tokenMessage({ grant, token, tokenExpiresAt, dashboardUrl }: Tok
   };
 }
 
-/** The lasting DM card for a grant: no token, but the buttons to get one again or to revoke. */
-export function grantCard(grant: Grant, now: Date): SlackMessage {
+/** The lasting DM card for a grant: no token, but the buttons to get one again or to revoke. No relative time: it would go stale. */
+export function grantCard(grant: Grant): SlackMessage {
   const approved = grant.approvedBy?.length ? ` Approved by ${grant.approvedBy.map((u) => `<@${u}>`).join(', ')}.` : '';
   return {
-    text: `Karpor grant ${grant.id}: ${grant.role} until ${utc(grant.expiresAt)}`,
+    text: `Karpor grant ${grant.id}: ${grant.role} until ${slackDate(grant.expiresAt)}`,
     blocks: [
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `:key: Karpor grant \`${grant.id}\`: *${grant.role}* until ${utc(grant.expiresAt)} (${relative(grant.expiresAt, now)}).${approved}` },
+        text: { type: 'mrkdwn', text: `:key: Karpor grant \`${grant.id}\`: *${grant.role}* until ${slackDate(grant.expiresAt)}.${approved}` },
       },
       {
         type: 'actions',
@@ -62,7 +63,7 @@ export function grantCard(grant: Grant, now: Date): SlackMessage {
             value: grant.id,
             confirm: {
               title: { type: 'plain_text', text: 'Revoke this grant?' },
-              text: { type: 'plain_text', text: 'Every token of this grant stops working at once.' },
+              text: { type: 'plain_text', text: 'Every token of this grant stops working within 10 seconds.' },
               confirm: { type: 'plain_text', text: 'Revoke' },
               deny: { type: 'plain_text', text: 'Keep it' },
             },
@@ -79,9 +80,9 @@ export function endedGrantCard(grant: Pick<Grant, 'id' | 'role'>, why: string): 
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:lock: ${text}` } }] };
 }
 
-/** Shortly before the end: when, and a button to ask for the same role again. */
-export function expiryReminder(grant: Grant, now: Date): SlackMessage {
-  const text = `Your Karpor \`${grant.role}\` grant \`${grant.id}\` ends ${relative(grant.expiresAt, now)} (${utc(grant.expiresAt)}).`;
+/** Shortly before the end: when (no relative time: the DM stays), and a button to ask for the same role again. */
+export function expiryReminder(grant: Grant): SlackMessage {
+  const text = `Your Karpor \`${grant.role}\` grant \`${grant.id}\` ends ${slackDate(grant.expiresAt)}.`;
   return {
     text,
     blocks: [

@@ -1,18 +1,19 @@
-import { DirectoryUnavailableError, HubError, UserFacingError, type HubErrorKind } from '../../domain/errors';
+import { DirectoryUnavailableError, HubError, TokenRefusedError, UserFacingError, type HubErrorKind } from '../../domain/errors';
 import { formatDuration } from '../../domain/duration';
-import { relative, utc } from '../../domain/grant';
+import { relative } from '../../domain/grant';
 import type { Message } from '../../domain/messages';
 import { MIN_SECONDS, type RolePolicy } from '../../domain/policy';
 import type { AccessRequest } from '../../domain/request';
 import { RBAC_OFF } from '../../rbac-monitor';
 import { sayBreakGlass } from './break-glass';
-import { escapeMrkdwn, typed } from './markup';
+import { doctorMessage } from './doctor';
+import { escapeMrkdwn, slackDate, typed } from './markup';
 
 /** Every sentence the bot says in answers and DMs, in Slack's mrkdwn, from what the domain decided. */
 
 export const USAGE =
   'Usage: `/karpor-token <role> [duration] [-- reason]`, `/karpor-token status`, ' +
-  '`/karpor-token revoke [<grant-id>|all|@person]`, `/karpor-token help`. Durations look like 30m, 8h, 1h30m, 2d.';
+  '`/karpor-token revoke [<grant-id>|all|@person]`, `/karpor-token doctor` (approvers), `/karpor-token help`. Durations look like 30m, 8h, 1h30m, 2d.';
 
 const mention = (userId: string) => `<@${userId}>`;
 
@@ -25,6 +26,19 @@ const HUB_TROUBLE: Record<HubErrorKind, string> = {
   invalid: 'The Karpor hub refused the request. Please tell your Karpor administrators.',
 };
 
+/** Why a new token was not handed out: the hub's answer to the dashboard's login check with it. */
+function tokenRefused(status: number): string {
+  const why =
+    status === 401
+      ? 'the Karpor hub did not recognise the new token'
+      : status === 403
+        ? 'the Karpor hub knows the new token but will not let it log in (its role lacks the login check)'
+        : status === 0
+          ? 'the Karpor hub did not answer when I checked the new token'
+          : `the Karpor hub answered ${status} when I checked the new token`;
+  return `I did not send you the token: ${why}, so it would not have worked in the dashboard. I removed the grant. Try again, and tell your Karpor administrators if it keeps happening.`;
+}
+
 export function mayRequest(roles: RolePolicy[]): string {
   if (roles.length === 0) return 'You may not request any Karpor role; ask your Karpor administrators to add you to a group that may.';
   const list = roles.map((r) => `\`${r.alias}\` (up to ${formatDuration(r.maxSeconds)}${r.approval ? ', needs approval' : ''})`);
@@ -34,7 +48,7 @@ export function mayRequest(roles: RolePolicy[]): string {
 /** How a request ended, for the loser of a race and for the cards: `denied by @x at …`. */
 export function outcome(req: AccessRequest): string {
   const by = req.decidedBy ? ` by ${mention(req.decidedBy)}` : '';
-  const at = req.decidedAt ? ` at ${utc(req.decidedAt)}` : '';
+  const at = req.decidedAt ? ` (${slackDate(req.decidedAt)})` : '';
   switch (req.state) {
     case 'approved':
     case 'delivered':
@@ -95,7 +109,7 @@ export function say(m: Message): string {
     case 'not-the-requester':
       return 'Only the person who asked can cancel this request.';
     case 'request-expired':
-      return `This request expired ${relative(m.expiresAt, m.now)} without a decision.`;
+      return `This request expired ${slackDate(m.expiresAt)} (${relative(m.expiresAt, m.now)}) without a decision.`;
     case 'request-decided':
       return `This request was already ${outcome(m.request)}.`;
     case 'not-in-state':
@@ -108,7 +122,7 @@ export function say(m: Message): string {
       return `The role \`${m.role}\` is no longer in the policy.`;
     // Answers
     case 'issued':
-      return `Your \`${m.role}\` token is in your DM with me.${m.expiresAt ? ` It expires ${relative(m.expiresAt, m.now)}.` : ''}`;
+      return `Your \`${m.role}\` token is in your DM with me.${m.expiresAt ? ` It expires ${slackDate(m.expiresAt)} (${relative(m.expiresAt, m.now)}).` : ''}`;
     case 'help':
       return [
         ...(m.hubAcceptsAnyToken ? [`:warning: ${RBAC_OFF}`] : []),
@@ -121,10 +135,10 @@ export function say(m: Message): string {
       const parts = [
         m.grants.length === 0
           ? 'You have no active Karpor grants.'
-          : `Your active Karpor grants:\n${m.grants.map((g) => `• \`${g.id}\` ${g.role}, expires ${relative(g.expiresAt, m.now)}${approvedBy(g.approvedBy)}`).join('\n')}`,
+          : `Your active Karpor grants:\n${m.grants.map((g) => `• \`${g.id}\` ${g.role}, expires ${slackDate(g.expiresAt)} (${relative(g.expiresAt, m.now)})${approvedBy(g.approvedBy)}`).join('\n')}`,
       ];
       if (m.requests.length > 0) {
-        parts.push(`Your requests waiting for approval:\n${m.requests.map((r) => `• \`${r.id}\` ${r.role} for ${formatDuration(r.seconds)}, open until ${utc(r.expiresAt)} (${relative(r.expiresAt, m.now)})`).join('\n')}`);
+        parts.push(`Your requests waiting for approval:\n${m.requests.map((r) => `• \`${r.id}\` ${r.role} for ${formatDuration(r.seconds)}, open until ${slackDate(r.expiresAt)} (${relative(r.expiresAt, m.now)})`).join('\n')}`);
       }
       return parts.join('\n');
     }
@@ -150,7 +164,7 @@ export function say(m: Message): string {
     case 'needs-reason':
       return `\`${m.role}\` needs a reason: \`/karpor-token ${m.role} ${formatDuration(m.seconds)} -- <why you need it>\`.`;
     case 'request-pending':
-      return `Your request for \`${m.request.role}\` (${formatDuration(m.request.seconds)}) is waiting for approval until ${utc(m.request.expiresAt)}. The token will come to your DM with me.`;
+      return `Your request for \`${m.request.role}\` (${formatDuration(m.request.seconds)}) is waiting for approval until ${slackDate(m.request.expiresAt)}. The token will come to your DM with me.`;
     case 'too-many-open-requests':
       return `You already have ${m.open} request(s) waiting for approval; the most at once is ${m.max}. Cancel one, or wait for a decision (see \`/karpor-token status\`).`;
     case 'approval-recorded':
@@ -170,8 +184,13 @@ export function say(m: Message): string {
     case 'failed':
       if (m.error instanceof HubError && !m.error.userMessage) return `${HUB_TROUBLE[m.error.kind]} (ref ${m.ref})`;
       if (m.error instanceof UserFacingError) return `${m.error.userMessage} (ref ${m.ref})`;
+      if (m.error instanceof TokenRefusedError) return `${tokenRefused(m.error.status)} (ref ${m.ref})`;
       if (m.error instanceof DirectoryUnavailableError) return `I cannot check your Slack user groups right now, so I can give you nothing. Try again in a few minutes. (ref ${m.ref})`;
       return `Something went wrong on my side; nothing was issued. Try again, and tell your Karpor administrators if it keeps happening (ref ${m.ref}).`;
+    case 'doctor':
+      return doctorMessage(m.findings, m.now).text;
+    case 'doctor-refused':
+      return 'Only approvers and the people who may revoke grants can run the check-up (`/karpor-token doctor` or `selftest`).';
     // DMs about what others (or time) did
     case 'your-grants-revoked':
       return `${mention(m.by)} revoked your Karpor grants (${m.count})${m.requests > 0 ? ` and ended your open access requests (${m.requests})` : ''}.`;
@@ -182,7 +201,7 @@ export function say(m: Message): string {
     case 'your-request-denied':
       return `${mention(m.by)} denied your request for \`${m.request.role}\` (${formatDuration(m.request.seconds)}): ${typed(m.reason)}`;
     case 'your-request-expired':
-      return `Your request for \`${m.request.role}\` expired ${relative(m.request.expiresAt, m.now)} without a decision. Ask again if you still need it.`;
+      return `Your request for \`${m.request.role}\` expired ${slackDate(m.request.expiresAt)} without a decision. Ask again if you still need it.`;
     case 'your-request-delivered':
       return `${mention(m.request.decidedBy ?? '')} approved your request for \`${m.request.role}\`; the token is in this DM (visible only to you).`;
     case 'your-request-failed':

@@ -1,8 +1,8 @@
 import { formatDuration } from '../../domain/duration';
-import { relative, utc, type Grant } from '../../domain/grant';
+import { relative, type Grant } from '../../domain/grant';
 import type { RolePolicy } from '../../domain/policy';
 import type { AccessRequest } from '../../domain/request';
-import { escapeMrkdwn } from './markup';
+import { escapeMrkdwn, slackDate } from './markup';
 
 /** The words of the Home tab (Block Kit in src/slack/messages/app-home.ts). */
 export const HOME = {
@@ -25,12 +25,12 @@ export const HOME = {
   approve: 'Approve',
   deny: 'Deny',
   usage: 'Or type `/karpor-token help` anywhere.',
-  updated: (now: Date) => `Updated ${utc(now)}.`,
+  updated: (now: Date) => `Updated ${slackDate(now)}.`,
   grant: (g: Grant, now: Date) => {
     const approved = g.approvedBy?.length ? `, approved by ${g.approvedBy.map((u) => `<@${u}>`).join(', ')}` : '';
-    return `:key: *${g.role}* until ${utc(g.expiresAt)} (${relative(g.expiresAt, now)})${approved}. Grant \`${g.id}\`.`;
+    return `:key: *${g.role}* until ${slackDate(g.expiresAt)}${approved}. Grant \`${g.id}\`.`;
   },
-  request: (r: AccessRequest, now: Date) => `:hourglass_flowing_sand: *${r.role}* for ${formatDuration(r.seconds)}, open until ${utc(r.expiresAt)} (${relative(r.expiresAt, now)}). Request \`${r.id}\`.`,
+  request: (r: AccessRequest, now: Date) => `:hourglass_flowing_sand: *${r.role}* for ${formatDuration(r.seconds)}, open until ${slackDate(r.expiresAt)}. Request \`${r.id}\`.`,
   waiting: (r: AccessRequest, now: Date) => {
     const reason = r.reason ? `\n>${escapeMrkdwn(r.reason).replace(/\n/g, '\n>')}` : '';
     return `:closed_lock_with_key: <@${r.requester}> asks for *${r.role}* for *${formatDuration(r.seconds)}*, open ${relative(r.expiresAt, now)}.${reason}`;

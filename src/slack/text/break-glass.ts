@@ -1,7 +1,7 @@
 import type { BreakGlassMessage } from '../../domain/break-glass';
 import { formatDuration } from '../../domain/duration';
-import { relative, utc, type Grant } from '../../domain/grant';
-import { escapeMrkdwn } from './markup';
+import { relative, type Grant } from '../../domain/grant';
+import { escapeMrkdwn, slackDate } from './markup';
 
 /** Every sentence about break-glass, in Slack's mrkdwn. */
 
@@ -18,9 +18,9 @@ export function sayBreakGlass(m: BreakGlassMessage): string {
     case 'break-glass-too-long':
       return `Break-glass gives \`${m.role}\` for at most ${formatDuration(m.maxSeconds)}; you asked for ${formatDuration(m.seconds)}.`;
     case 'break-glass-issued':
-      return `:rotating_light: Break-glass: your \`${m.role}\` token is in your DM with me, until ${utc(m.expiresAt)}. The approvers have been told; unless one confirms it by ${utc(m.confirmBy)} (${relative(m.confirmBy, m.now)}), it is revoked.`;
+      return `:rotating_light: Break-glass: your \`${m.role}\` token is in your DM with me, until ${slackDate(m.expiresAt)}. The approvers have been told; unless one confirms it by ${slackDate(m.confirmBy)} (${relative(m.confirmBy, m.now)}), it is revoked.`;
     case 'break-glass-confirmed':
-      return `Confirmed: ${mention(m.grant.userId)} keeps \`${m.grant.role}\` until ${utc(m.grant.expiresAt)}.`;
+      return `Confirmed: ${mention(m.grant.userId)} keeps \`${m.grant.role}\` until ${slackDate(m.grant.expiresAt)}.`;
     case 'not-break-glass':
       return 'That grant was not a break-glass one.';
     case 'break-glass-already-confirmed':
@@ -32,7 +32,7 @@ export function sayBreakGlass(m: BreakGlassMessage): string {
     case 'break-glass-gone':
       return 'That break-glass grant has ended or is being revoked; nothing to confirm.';
     case 'your-break-glass-confirmed':
-      return `${mention(m.by)} confirmed your break-glass \`${m.grant.role}\` grant \`${m.grant.id}\`; it lasts until ${utc(m.grant.expiresAt)}.`;
+      return `${mention(m.by)} confirmed your break-glass \`${m.grant.role}\` grant \`${m.grant.id}\`; it lasts until ${slackDate(m.grant.expiresAt)}.`;
     case 'your-break-glass-revoked':
       return `Nobody confirmed your break-glass \`${m.grant.role}\` grant \`${m.grant.id}\` in time, so I revoked it. Ask for the role the usual way.`;
   }
@@ -42,11 +42,11 @@ export function sayBreakGlass(m: BreakGlassMessage): string {
 export function breakGlassCardText(grant: Grant, now: Date): string {
   const reason = grant.reason ? `\n>${escapeMrkdwn(grant.reason).replace(/\n/g, '\n>')}` : '';
   const confirmBy = grant.breakGlass?.confirmBy ?? now;
-  return `:rotating_light: *Break-glass*: ${mention(grant.userId)} took *${grant.role}* without approval, until ${utc(grant.expiresAt)}.${reason}\nIt is revoked at ${utc(confirmBy)} (${relative(confirmBy, now)}) unless an approver confirms it.`;
+  return `:rotating_light: *Break-glass*: ${mention(grant.userId)} took *${grant.role}* without approval, until ${slackDate(grant.expiresAt)}.${reason}\nIt is revoked at ${slackDate(confirmBy)} unless an approver confirms it.`;
 }
 
 export function breakGlassConfirmedText(grant: Grant, by: string): string {
-  return `:white_check_mark: *Break-glass* of ${mention(grant.userId)} for *${grant.role}* (grant \`${grant.id}\`) confirmed by ${mention(by)}; it lasts until ${utc(grant.expiresAt)}.`;
+  return `:white_check_mark: *Break-glass* of ${mention(grant.userId)} for *${grant.role}* (grant \`${grant.id}\`) confirmed by ${mention(by)}; it lasts until ${slackDate(grant.expiresAt)}.`;
 }
 
 export const CONFIRM_BUTTON = 'Confirm';

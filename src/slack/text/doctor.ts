@@ -1,9 +1,9 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration';
-import { relative, utc } from '../../domain/grant';
+import { relative } from '../../domain/grant';
 import type { Finding, Status } from '../../domain/doctor';
 import { overall } from '../../domain/doctor';
-import { code, list, shortList } from './markup';
+import { code, list, shortList, slackDate } from './markup';
 import { permissionText } from './role-rules';
 
 const MARK: Record<Status, string> = { ok: '✅', warn: '⚠️', fail: '❌' };
@@ -40,7 +40,7 @@ export function doctorMessage(findings: readonly Finding[], now: Date): { text: 
     text: title,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: 'Karpor token bot check-up' } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `${MARK[overall(findings)]} ${verdict} (checked ${utc(now)}).` }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `${MARK[overall(findings)]} ${verdict} (checked ${slackDate(now)}).` }] },
       ...findings.map((f): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: doctorLine(f, now) } })),
     ],
   };
@@ -78,14 +78,19 @@ function words(f: Finding, now: Date): string {
         return `*Policy roles*: ${list(f.missing.map((m) => `${code(m.role)} points at ClusterRole ${code(m.clusterRole)}`))}, which the hub does not have, so tokens for it fail. Fix \`clusterRole\` in the policy or create the role on the hub.`;
       if (f.unknown.length) return `*Policy roles*: could not read ClusterRole ${list(f.unknown.map(code))} on the hub.`;
       return '*Policy roles*: every role points at a ClusterRole the hub has.';
+    case 'hub-identity':
+      if (f.state === 'works') return "*The bot's hub identity* works: the hub accepted its credential, made it a probe token and let it read the roles it hands out.";
+      if (f.state === 'refused')
+        return `*The bot's hub identity* was refused ${list(f.refused.map(code))}: its credential or its hub RBAC is wrong. Run \`setup-hub\` again with this policy (\`helm upgrade\` does) and check the credential the bot uses.`;
+      return "*The bot's hub identity*: could not be checked (the probe token or a role could not be had); see the lines above.";
     case 'bot-credential':
       switch (f.state) {
         case 'valid':
-          return `*The bot's hub credential* is valid until ${utc(f.expiresAt!)} (${relative(f.expiresAt!, now)}).`;
+          return `*The bot's hub credential* is valid until ${slackDate(f.expiresAt!)} (${relative(f.expiresAt!, now)}).`;
         case 'expiring':
-          return `*The bot's hub credential* expires ${relative(f.expiresAt!, now)} (${utc(f.expiresAt!)}): renew it before then.`;
+          return `*The bot's hub credential* expires ${relative(f.expiresAt!, now)} (${slackDate(f.expiresAt!)}): the bot renews its own token once a third of its lifetime is left; if it cannot (see the log), run \`setup-hub\` again before then.`;
         case 'expired':
-          return `*The bot's hub credential* expired ${relative(f.expiresAt!, now)} (${utc(f.expiresAt!)}): the bot cannot work on the hub until it is renewed.`;
+          return `*The bot's hub credential* expired ${relative(f.expiresAt!, now)} (${slackDate(f.expiresAt!)}): the bot cannot work on the hub until it is renewed.`;
         case 'never':
           return "*The bot's hub credential* does not expire.";
         default:

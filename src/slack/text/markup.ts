@@ -1,3 +1,5 @@
+import { utc } from '../../domain/grant';
+
 /**
  * Slack sends command text with its own markup: `&amp; &lt; &gt;`, `<@U123|name>`, `<!here>`,
  * `<https://x|label>`. These helpers turn it into plain text and back into mrkdwn that shows the
@@ -52,6 +54,14 @@ export const slackMarkup = { plain: cleanText, person: mentionedUser };
 /** Text from outside (the hub, the policy, Slack) as inline code that shows literally. */
 export function code(text: string): string {
   return `\`${escapeMrkdwn(text.replace(/`/g, "'").replace(/\s+/g, ' '))}\``;
+}
+
+/**
+ * A time as a Slack date token: each reader sees it in their own time zone
+ * (`Dec 1st, 2026 9:00 AM`, `Today 9:00 AM`), and clients that cannot render it the UTC time.
+ */
+export function slackDate(date: Date): string {
+  return `<!date^${Math.floor(date.getTime() / 1000)}^{date_short_pretty} {time}|${utc(date)}>`;
 }
 
 /** `a`, `a and b`, `a, b and c`. */

@@ -48,3 +48,11 @@ export function roleRulesLines(s: RoleSummary): string[] {
   }
   return lines;
 }
+
+/** The approval card's lines on what the role allows; none for a request made before cards said so. */
+export function roleAllowsLines(allows: RoleSummary | null | undefined): string[] {
+  if (allows === undefined) return [];
+  if (allows === null) return ["⚠️ What the role allows could not be read from the hub: check its ClusterRole before approving."];
+  const [first, ...warnings] = roleRulesLines(allows);
+  return [`*It allows* (ClusterRole ${code(allows.clusterRole)}): ${first}`, ...warnings];
+}
