@@ -1,7 +1,7 @@
 // The Home tab end to end: app_home_opened (signed Events API JSON) publishes it; it is published
 // again, without being opened, when a grant is issued or revoked and when a request waits for an
 // approver; its buttons are the cards' own and work from there.
-import { hubRequest } from '../support/hub';
+import { hubRequest, loginAfterRevocation } from '../support/hub';
 import { buttonValue, PEOPLE, startTestBot, tokenIn, type TestBot } from '../support/bot';
 import { appHomeOpenedEvent, blockActionPayload } from '../support/slack-requests';
 
@@ -72,7 +72,7 @@ test('a token issued is on the Home without opening it again; Revoke there ends 
   await homeClick(PEOPLE.engineer, 'grant_revoke', grantId);
   const after = await homeWhere(PEOPLE.engineer, (j) => !j.includes(grantId));
   expect(after).toContain('You have no active grants.');
-  expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(401);
+  expect(await loginAfterRevocation(token)).toBe(401);
   // The answer, with no response URL on the Home tab, is in the DM.
   await t.slack.waitFor(() => t.slack.messages.find((m) => m.channel === `D${PEOPLE.engineer}` && /Revoked grant/.test(m.text ?? '')), 15_000);
 });

@@ -1,6 +1,6 @@
 // The policy's audit channel: one line per grant issued, shown again, revoked and expired, and per
 // request opened and decided, posted by the bot to the channel on the fake Slack; never a token.
-import { hubRequest, uniqueName } from '../support/hub';
+import { hubRequest, loginAfterRevocation, uniqueName } from '../support/hub';
 import { buttonValue, click, movableClock, PEOPLE, startTestBot, testPolicy, tokenIn, type TestBot } from '../support/bot';
 import { blockActionPayload, viewSubmissionPayload } from '../support/slack-requests';
 
@@ -91,6 +91,6 @@ test('a failing audit channel delays no answer and changes nothing: the failure 
   expect(answer.body.text).toMatch(/Revoked 1 of your grants/);
   // The answer came while the audit line was still on its way.
   expect(t.logs.some((l) => l.includes('audit line not posted'))).toBe(false);
-  expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(401);
+  expect(await loginAfterRevocation(token)).toBe(401);
   await t.slack.waitFor(() => t.logs.find((l) => l.includes('audit line not posted') && l.includes('not_in_channel')), 15_000);
 });

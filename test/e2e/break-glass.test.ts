@@ -1,7 +1,7 @@
 // Break-glass on the real hub: the role at once with a reason, cards with Confirm to the approvals
 // channel and every approver, revoked by housekeeping (any replica: the deadline is on the grant
 // Secret) unless an approver other than the owner confirms it in time.
-import { hubRequest, uniqueName } from '../support/hub';
+import { hubRequest, loginAfterRevocation, uniqueName } from '../support/hub';
 import { answerAt, buttonValue, click, grantSecrets, movableClock, PEOPLE, startTestBot, testPolicy, tokenIn, type TestBot } from '../support/bot';
 
 const APPROVALS = 'C0APPROVALS';
@@ -121,7 +121,7 @@ test('unconfirmed past its deadline, another replica\'s housekeeping revokes it:
     expect((await grantSecret(grantId))?.metadata?.name).toBe(`karpor-grant-${grantId}`);
     first.clock.advance(2 * MIN);
     await replica.bot.housekeeping.run();
-    expect(await hubRequest(token, 'GET', '/rest-api/v1/authn')).toBe(401);
+    expect(await loginAfterRevocation(token)).toBe(401);
     expect(audited('break-glass.revoked-unconfirmed', replica).map((e) => e.grant)).toEqual([grantId]);
     await t.slack.waitFor(() => t.slack.messages.find((m) => m.channel === `D${PEOPLE.platformAdmin}` && /Nobody confirmed your break-glass/.test(m.text ?? '')), 15_000);
     expect(await click(replica, PEOPLE.approver, 'break_glass_confirm', grantId)).toMatch(/ended or is being revoked/);
