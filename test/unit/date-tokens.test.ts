@@ -4,7 +4,9 @@ import { diagnose, type DoctorFacts } from '../../src/domain/doctor';
 import type { Grant } from '../../src/domain/grant';
 import type { Message } from '../../src/domain/messages';
 import type { AccessRequest } from '../../src/domain/request';
+import { homeOf } from '../../src/domain/home';
 import { approvalCard, pendingMessage } from '../../src/slack/messages/approval';
+import { homeView } from '../../src/slack/messages/app-home';
 import { expiryReminder, grantCard, tokenMessage } from '../../src/slack/messages/token';
 import { say } from '../../src/slack/text/answers';
 import { doctorMessage } from '../../src/slack/text/doctor';
@@ -46,6 +48,8 @@ const lasting: Array<[string, string]> = [
   ['grant card', shown(grantCard(grant))],
   ['expiry reminder', shown(expiryReminder(grant))],
   ['DM: request expired', say({ kind: 'your-request-expired', request: request({ state: 'expired' }) })],
+  // Republished on changes only: what it says must hold until the next change.
+  ['Home tab', JSON.stringify(homeView(homeOf(samplePolicy(), { userId: U.appr1, groups: new Set(['approvers', 'engineers']) }, [{ ...grant, userId: U.appr1 }], [request(), request({ id: 'req0000002', requester: U.appr1 })], now)).blocks)],
 ];
 
 /** Answers seen once, right away: they may add a relative time next to the date. */

@@ -23,7 +23,7 @@ export function homeView(home: Home): View {
   blocks.push(heading(HOME.grantsHeading));
   if (home.grants.length === 0) blocks.push(section(HOME.noGrants));
   for (const g of home.grants.slice(0, MAX_ITEMS)) {
-    blocks.push(section(HOME.grant(g, home.now)), {
+    blocks.push(section(HOME.grant(g)), {
       type: 'actions',
       block_id: `home_grant_${g.id}`,
       elements: [
@@ -44,7 +44,7 @@ export function homeView(home: Home): View {
   if (home.requests.length > 0) {
     blocks.push(heading(HOME.requestsHeading));
     for (const r of home.requests.slice(0, MAX_ITEMS)) {
-      blocks.push(section(HOME.request(r, home.now)), { type: 'actions', block_id: `home_request_${r.id}`, elements: [button(ACTION.cancel, HOME.cancel, r.id)] });
+      blocks.push(section(HOME.request(r)), { type: 'actions', block_id: `home_request_${r.id}`, elements: [button(ACTION.cancel, HOME.cancel, r.id)] });
     }
   }
 
@@ -52,7 +52,7 @@ export function homeView(home: Home): View {
     blocks.push(heading(HOME.waitingHeading));
     if (home.waiting.length === 0) blocks.push(section(HOME.nothingWaiting));
     for (const r of home.waiting.slice(0, MAX_ITEMS)) {
-      blocks.push(section(HOME.waiting(r, home.now)), {
+      blocks.push(section(HOME.waiting(r)), {
         type: 'actions',
         block_id: `home_waiting_${r.id}`,
         elements: [button(ACTION.approve, HOME.approve, r.id, 'primary'), button(ACTION.deny, HOME.deny, r.id, 'danger')],

@@ -1,14 +1,14 @@
 import type { KnownBlock, View } from '@slack/types';
 import { formatDuration } from '../../domain/duration';
 import type { AccessRequest } from '../../domain/request';
-import { slackDate, typed } from '../text/markup';
+import { quoted, slackDate, typed } from '../text/markup';
 import { roleAllowsLines } from '../text/role-rules';
 import { ACTION, FIELD, VIEW } from './ids';
 import { outcome, say } from '../text/answers';
 import type { SlackMessage } from './token';
 
 function summary(req: AccessRequest): string {
-  const reason = req.reason ? `\n>${typed(req.reason).replace(/\n/g, '\n>')}` : '';
+  const reason = req.reason ? quoted(req.reason) : '';
   const allows = roleAllowsLines(req.allows).map((l) => `\n${l}`).join('');
   return `<@${req.requester}> asks for *${req.role}* for *${formatDuration(req.seconds)}*.${reason}${allows}`;
 }

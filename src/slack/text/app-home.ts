@@ -1,8 +1,8 @@
 import { formatDuration } from '../../domain/duration';
-import { relative, type Grant } from '../../domain/grant';
+import type { Grant } from '../../domain/grant';
 import type { RolePolicy } from '../../domain/policy';
 import type { AccessRequest } from '../../domain/request';
-import { escapeMrkdwn, slackDate } from './markup';
+import { quoted, slackDate } from './markup';
 
 /** The words of the Home tab (Block Kit in src/slack/messages/app-home.ts). */
 export const HOME = {
@@ -26,14 +26,14 @@ export const HOME = {
   deny: 'Deny',
   usage: 'Or type `/karpor-token help` anywhere.',
   updated: (now: Date) => `Updated ${slackDate(now)}.`,
-  grant: (g: Grant, now: Date) => {
+  grant: (g: Grant) => {
     const approved = g.approvedBy?.length ? `, approved by ${g.approvedBy.map((u) => `<@${u}>`).join(', ')}` : '';
     return `:key: *${g.role}* until ${slackDate(g.expiresAt)}${approved}. Grant \`${g.id}\`.`;
   },
-  request: (r: AccessRequest, now: Date) => `:hourglass_flowing_sand: *${r.role}* for ${formatDuration(r.seconds)}, open until ${slackDate(r.expiresAt)}. Request \`${r.id}\`.`,
-  waiting: (r: AccessRequest, now: Date) => {
-    const reason = r.reason ? `\n>${escapeMrkdwn(r.reason).replace(/\n/g, '\n>')}` : '';
-    return `:closed_lock_with_key: <@${r.requester}> asks for *${r.role}* for *${formatDuration(r.seconds)}*, open ${relative(r.expiresAt, now)}.${reason}`;
+  request: (r: AccessRequest) => `:hourglass_flowing_sand: *${r.role}* for ${formatDuration(r.seconds)}, open until ${slackDate(r.expiresAt)}. Request \`${r.id}\`.`,
+  waiting: (r: AccessRequest) => {
+    const reason = r.reason ? quoted(r.reason) : '';
+    return `:closed_lock_with_key: <@${r.requester}> asks for *${r.role}* for *${formatDuration(r.seconds)}*, open until ${slackDate(r.expiresAt)}.${reason}`;
   },
   roleButton: (r: RolePolicy) => `${r.alias} (${formatDuration(r.defaultSeconds)})`,
   roles: (roles: RolePolicy[]) =>

@@ -1,7 +1,7 @@
 import type { BreakGlassMessage } from '../../domain/break-glass';
 import { formatDuration } from '../../domain/duration';
 import { relative, type Grant } from '../../domain/grant';
-import { escapeMrkdwn, slackDate } from './markup';
+import { quoted, slackDate } from './markup';
 
 /** Every sentence about break-glass, in Slack's mrkdwn. */
 
@@ -40,7 +40,7 @@ export function sayBreakGlass(m: BreakGlassMessage): string {
 
 /** The approvers' card: who broke the glass, why, until when it needs a confirmation. */
 export function breakGlassCardText(grant: Grant, now: Date): string {
-  const reason = grant.reason ? `\n>${escapeMrkdwn(grant.reason).replace(/\n/g, '\n>')}` : '';
+  const reason = grant.reason ? quoted(grant.reason) : '';
   const confirmBy = grant.breakGlass?.confirmBy ?? now;
   return `:rotating_light: *Break-glass*: ${mention(grant.userId)} took *${grant.role}* without approval, until ${slackDate(grant.expiresAt)}.${reason}\nIt is revoked at ${slackDate(confirmBy)} unless an approver confirms it.`;
 }

@@ -33,6 +33,11 @@ export function typed(text: string): string {
   return escapeMrkdwn(text);
 }
 
+/** Typed text as a block quote on lines of its own (reasons under a request or grant). */
+export function quoted(text: string): string {
+  return `\n>${typed(text).replace(/\n/g, '\n>')}`;
+}
+
 /** A Slack user reference in command text: `<@U123|name>` or `<@U123>`. */
 export function mentionedUser(word: string): string | undefined {
   const m = /^<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>$/.exec(word);
