@@ -23,6 +23,7 @@ import { CommandSender, jwtClaims, runPool, SlackArrivals } from './lib/load';
 import { summariseProfile, type Window } from './lib/profile';
 import { cpuSeconds, hubPids, peakRssKb, resetPeakRss, rssKb, sampleRss } from './lib/procfs';
 import { round, roundSummary, summarize, type Summary } from './lib/stats';
+import { runScale, SCALE_FULL, SCALE_QUICK } from './scale';
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS = path.join(__dirname, 'results');
@@ -33,11 +34,13 @@ const ROLE = 'guest';
 const COMMAND_TEXT = `${ROLE} 1h`;
 const WAIT_MS = 30_000;
 
-const USAGE = 'usage: npm run bench -- [--quick] [--no-build] [--profile] [--bot-node-options="<node flags>"] [--out=<name>]';
+const USAGE = 'usage: npm run bench -- [--quick] [--scale] [--no-build] [--profile] [--bot-node-options="<node flags>"] [--out=<name>]';
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(name);
 const valueOf = (name: string) => argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
 const QUICK = flag('--quick');
+// The scale phase alone (`--scale`), written under `scale` in the results; the full run ends with it.
+const SCALE_ONLY = flag('--scale');
 const BUILD = !flag('--no-build');
 const PROFILE = flag('--profile');
 // Node flags for the bot process: by default those of `npm start` (and the image), as in
@@ -45,7 +48,7 @@ const PROFILE = flag('--profile');
 const BOT_NODE_OPTIONS = (valueOf('--bot-node-options') ?? productionNodeFlags(ROOT)).split(/\s+/).filter(Boolean);
 const OUT = valueOf('--out') ?? (QUICK ? 'latest-quick' : 'latest');
 for (const a of argv) {
-  const known = ['--quick', '--no-build', '--profile'].includes(a) || /^--(bot-node-options|out)=/.test(a);
+  const known = ['--quick', '--scale', '--no-build', '--profile'].includes(a) || /^--(bot-node-options|out)=/.test(a);
   if (!known || (a.startsWith('--out=') && !/^[\w.-]+$/.test(OUT))) {
     process.stderr.write(`unknown option ${a}\n${USAGE}\n`);
     process.exit(2);
@@ -54,7 +57,7 @@ for (const a of argv) {
 
 const CONFIG = QUICK
   ? { mode: 'quick', users: 20, sequential: 20, burst: 100, concurrency: 20, kubectl: 5, warmupConcurrency: 5, floorWarmup: 10, idleMs: 1000, deadlineMs: 5 * 60_000 }
-  : { mode: 'full', users: 200, sequential: 200, burst: 1000, concurrency: 100, kubectl: 100, warmupConcurrency: 10, floorWarmup: 50, idleMs: 5000, deadlineMs: 30 * 60_000 };
+  : { mode: 'full', users: 200, sequential: 200, burst: 1000, concurrency: 100, kubectl: 100, warmupConcurrency: 10, floorWarmup: 50, idleMs: 5000, deadlineMs: 60 * 60_000 };
 
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
@@ -493,7 +496,37 @@ function table(p: Record<string, PhaseRecord>, t: Target[], extra: { usergroupsT
 
 // ---------------------------------------------------------------------------------------------
 
+/** The scale phase on a hub of its own; its figures go under `scale` in the results file. */
+async function scale(tmp: string, into: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const startedAt = new Date().toISOString();
+  const figures = await runScale(ROOT, tmp, { ...(QUICK ? SCALE_QUICK : SCALE_FULL), nodeArgs: BOT_NODE_OPTIONS }, log);
+  const result = { ...into, scale: { generatedAt: startedAt, ...figures } };
+  fs.mkdirSync(RESULTS, { recursive: true });
+  fs.writeFileSync(path.join(RESULTS, `${OUT}.json`), JSON.stringify(result, null, 2) + '\n');
+  log(`wrote the scale figures into bench/results/${OUT}.json`);
+  return result;
+}
+
+async function scaleOnly(): Promise<void> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'karpor-bench-'));
+  try {
+    if (BUILD) {
+      log('building the bot (npm run build)');
+      await buildBot(ROOT);
+    }
+    await ensureHubBinaries((s) => log(`[hub build] ${s}`));
+    const file = path.join(RESULTS, `${OUT}.json`);
+    const before = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+    const { scale: figures } = await scale(tmp, before);
+    const failed = ((figures as { targets: Array<{ met: boolean }> }).targets ?? []).filter((t) => !t.met).length;
+    log(`scale: ${failed} of the targets missed`);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
+  if (SCALE_ONLY) return scaleOnly();
   const startedAt = new Date();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'karpor-bench-'));
   let hub: RunningHub | undefined;
@@ -718,6 +751,12 @@ async function main(): Promise<void> {
     // Every operation (start offset, ack, command→DM) for analyses the summary cannot answer.
     fs.writeFileSync(path.join(RESULTS, `${base}-raw.json`), JSON.stringify(Object.fromEntries(Object.entries(phases).map(([k, p]) => [k, RAW.get(p)?.ops ?? []]))) + '\n');
     log(`wrote bench/results/${base}.json and ${base}.svg (${result.hubUpToDoneSeconds} s after the hub was up)`);
+    if (!QUICK) {
+      // On a fresh hub of its own: the main phases' tokens and grants are not part of its N.
+      await hub.stop();
+      hub = undefined;
+      await scale(tmp, result);
+    }
     process.exitCode = errorList.length > 0 ? 1 : 0;
   } finally {
     if (!interrupted) await cleanup();

@@ -61,7 +61,7 @@ const DEFAULT_INTERVALS = {
   directoryStaleMs: 10 * 60_000,
   housekeepingMs: 60_000,
   reminderMs: 15 * 60_000,
-  purgeMs: 60 * 60_000,
+  purgeMs: 6 * 60 * 60_000,
   serverConfigsMs: 5 * 60_000,
   doctorMs: 10 * 60_000,
   credentialMs: 5 * 60_000,
@@ -109,14 +109,9 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
 
   const credential = new HubCredential({ hub: settings.hub, client: (): HubClient => conn, clock, metrics, log, ...(opts.hostCluster && { hostCluster: opts.hostCluster }) });
   const conn = new HubClient(credential.source, settings.hub.timeoutMs, (op, s, o) => metrics.hubCall(op, s, o));
-  const hub = new KarporHub(
-    conn,
-    policy,
-    clock,
-    (detail) => log.error({ alert: true, ...detail }, 'hub binding conflict'),
-    (err, what) => log.warn({ err, what }, 'hub watch interrupted'),
-  );
-  const store = new HubRequestStore(conn, settings.hub.namespace);
+  const watchTrouble = (err: unknown, what: string) => log.warn({ err, what }, 'hub watch interrupted');
+  const hub = new KarporHub(conn, policy, clock, (detail) => log.error({ alert: true, ...detail }, 'hub binding conflict'), watchTrouble);
+  const store = new HubRequestStore(conn, settings.hub.namespace, watchTrouble);
   const rbac = new RbacMonitor(conn, log, metrics);
 
   let started = false;
@@ -238,6 +233,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     async start() {
       await app.init();
       hub.start();
+      store.start();
       await directory.start();
       const handles = groupHandles(policy);
       if (handles.length > 0) {
@@ -250,6 +246,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
       } catch (err) {
         directory.stop();
         hub.stop();
+        store.stop();
         await opsServer?.stop();
         throw err;
       }
@@ -269,6 +266,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
       homes.stop();
       const drained = await inFlight.drain(intervals.drainMs);
       hub.stop();
+      store.stop();
       if (!drained) log.warn({ pending: inFlight.size }, 'stopped with work still in flight');
       await ingress.stop();
       await opsServer?.stop();

@@ -114,7 +114,7 @@ export class Approvals {
   /** Ends a person's open requests (their access was revoked); the approvers' cards say so. Returns how many. */
   async withdraw(userId: string, by: string): Promise<number> {
     const now = this.deps.clock.now();
-    const open = (await this.deps.store.list({ requester: userId })).filter((r) => r.state === 'pending' || r.state === 'approved');
+    const open = await this.deps.store.list({ requester: userId });
     let ended = 0;
     for (const req of open) {
       const next = await this.change(req.id, (r) => life.withdraw(r, by, now));
@@ -131,8 +131,8 @@ export class Approvals {
     const now = this.deps.clock.now();
     const { keepFinishedSeconds } = requestLimits(this.deps.policy);
     let removed = 0;
-    for (const req of await this.deps.store.list({})) {
-      if (life.pastRetention(req, now, keepFinishedSeconds) && (await this.deps.store.delete(req.id))) removed++;
+    for await (const page of this.deps.store.finished()) {
+      for (const req of page) if (life.pastRetention(req, now, keepFinishedSeconds) && (await this.deps.store.delete(req.id))) removed++;
     }
     return removed;
   }

@@ -3,7 +3,7 @@ import type { Audience, Person, RolePolicy } from './policy';
 import type { Grant, NewGrant } from './grant';
 import type { RoleRule } from './karpor-defaults';
 import type { Message, Notification } from './messages';
-import type { AccessRequest, NewAccessRequest } from './request';
+import type { AccessRequest, NewAccessRequest, OpenState } from './request';
 
 /** Slack user groups, by user ID. Cached by the adapter; `live` asks Slack now. */
 export interface Directory {
@@ -59,7 +59,10 @@ export interface Hub {
 export interface RequestStore {
   create(request: NewAccessRequest): Promise<AccessRequest>;
   get(id: string): Promise<AccessRequest | undefined>;
-  list(filter: { state?: AccessRequest['state']; requester?: string }): Promise<AccessRequest[]>;
+  /** Requests still open (pending or approved): few, whatever the history, so read as often as needed. */
+  list(filter: { state?: OpenState; requester?: string }): Promise<AccessRequest[]>;
+  /** Every finished request, a page at a time (for the retention sweep: there may be tens of thousands). */
+  finished(): AsyncIterable<AccessRequest[]>;
   /** Replaces `current` with `next`; fails with `StaleRequestError` when it changed meanwhile. */
   update(current: AccessRequest, next: AccessRequest): Promise<AccessRequest>;
   /** Deletes a request; false when it was gone. */

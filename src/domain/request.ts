@@ -12,6 +12,9 @@ import type { StepRefusal } from './messages';
  * compare-and-swap, so the first writer wins and the loser re-reads the winner.
  */
 export type RequestState = 'pending' | 'approved' | 'denied' | 'cancelled' | 'expired' | 'delivered' | 'failed';
+/** The states in which a request still waits for something. */
+export type OpenState = 'pending' | 'approved';
+export const OPEN_STATES: readonly OpenState[] = ['pending', 'approved'];
 
 export interface AccessRequest {
   id: string;

@@ -6,6 +6,7 @@ import type { Identity, IssuedToken } from '../domain/ports';
 import { HubError } from '../domain/errors';
 import type { HubClient } from './client';
 import { paths } from './paths';
+import { HubWatch } from './watch';
 import { BOT, botLabels, GRANT_TYPE, isObjectId, KIND, MANAGED_BY, ROLE, selector, USER } from './labels';
 
 const A = {
@@ -20,22 +21,42 @@ const A = {
   breakGlassConfirmedBy: 'karpor.io/break-glass-confirmed-by',
 };
 const PREFIX = 'karpor-grant-';
+/** How long a list waits for the copies of the grants to catch up before it fails. */
+const CURRENT_WITHIN_MS = 5_000;
 
 /**
  * Grants are Secrets holding only metadata; every token is bound to its grant's Secret
  * (TokenRequest boundObjectRef), so deleting the Secret revokes the tokens at once. A bound
  * object must be in its ServiceAccount's namespace, so each grant lives in its role's namespace.
+ * Lists come from a live copy of each role namespace's grants (a watch), so `status`, the Home
+ * tab and housekeeping cost the hub nothing however many grants there are; a single grant is
+ * read from the hub itself before anything is done with it.
  */
 export class Grants {
   /** Grants whose token failed and whose clean-up failed too (`namespace/name`): hidden, and deleted again later. */
   private readonly halfMade = new Set<string>();
+  private readonly copies = new Map<string, HubWatch<k8s.V1Secret, Grant | undefined>>();
 
   constructor(
     private readonly conn: HubClient,
     /** The role namespaces, where grants live. */
     private readonly namespaces: string[],
     private readonly onMissingServiceAccount: (identity: Identity) => void,
-  ) {}
+    onTrouble: (err: unknown, what: string) => void,
+  ) {
+    const labelSelector = selector({ [MANAGED_BY]: BOT, [KIND]: 'grant' });
+    for (const ns of namespaces) {
+      this.copies.set(ns, new HubWatch(conn, `grants in ${ns}`, paths.secrets(ns), () => undefined, onTrouble, conn.timeoutMs, { labelSelector, keep: (s) => (s.type === GRANT_TYPE ? toGrant(s) : undefined) }));
+    }
+  }
+
+  start(): void {
+    for (const copy of this.copies.values()) copy.start();
+  }
+
+  stop(): void {
+    for (const copy of this.copies.values()) copy.stop();
+  }
 
   async issue(identity: Identity, grant: NewGrant, seconds: number): Promise<IssuedToken> {
     if (this.halfMade.size > 0) void this.sweep();
@@ -64,6 +85,7 @@ export class Grants {
       },
     };
     const secret = await this.conn.create<k8s.V1Secret>('create grant', paths.secrets(namespace), body);
+    this.copies.get(namespace)?.put(secret);
     const created = toGrant(secret);
     try {
       const { token, expiresAt: tokenExpiry } = await this.mint(identity, created, seconds);
@@ -98,21 +120,22 @@ export class Grants {
     return secret ? toGrant(secret) : undefined;
   }
 
+  /** From the live copies; fails (hub unavailable) when they cannot be made current in time. */
   async list(filter: { userId?: string }): Promise<Grant[]> {
-    const labelSelector = selector({ [MANAGED_BY]: BOT, [KIND]: 'grant', ...(filter.userId && { [USER]: filter.userId }) });
-    const lists = await Promise.all(
-      this.namespaces.map((ns) => this.conn.get<k8s.V1SecretList>('list grants', paths.withLabels(paths.secrets(ns), labelSelector))),
-    );
-    return lists
-      .flatMap((l) => l.items)
-      .filter((s) => s.type === GRANT_TYPE && !this.halfMade.has(`${s.metadata?.namespace}/${s.metadata?.name}`))
-      .map(toGrant)
+    const copies = [...this.copies.values()];
+    await Promise.all(copies.map((c) => c.current(CURRENT_WITHIN_MS)));
+    return copies
+      .flatMap((c) => c.values())
+      .filter((g): g is Grant => g !== undefined)
+      .filter((g) => (!filter.userId || g.userId === filter.userId) && !this.halfMade.has(`${g.namespace}/${PREFIX + g.id}`))
       .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
   }
 
   /** False when the grant was already gone. */
-  delete(namespace: string, name: string): Promise<boolean> {
-    return this.conn.deleteIfExists('delete grant', paths.secrets(namespace, name));
+  async delete(namespace: string, name: string): Promise<boolean> {
+    const deleted = await this.conn.deleteIfExists('delete grant', paths.secrets(namespace, name));
+    this.copies.get(namespace)?.drop(name);
+    return deleted;
   }
 
   async revoke(id: string): Promise<boolean> {
@@ -154,20 +177,25 @@ export class Grants {
     const a = secret?.metadata?.annotations ?? {};
     if (!secret || !a[A.breakGlassConfirmBy] || a[A.breakGlassConfirmedBy]) return false;
     const body = { ...secret, metadata: { ...secret.metadata, annotations: { ...a, [A.breakGlassConfirmedBy]: by } } };
-    return (await this.conn.replaceUnlessChanged('confirm break-glass', paths.secrets(grant.namespace, PREFIX + grant.id), body)) !== undefined;
+    return this.recorded(grant.namespace, await this.conn.replaceUnlessChanged<k8s.V1Secret>('confirm break-glass', paths.secrets(grant.namespace, PREFIX + grant.id), body));
   }
 
   async markReminded(grant: Grant, at: Date): Promise<boolean> {
     const secret = await this.conn.getIfExists<k8s.V1Secret>('read grant', paths.secrets(grant.namespace, PREFIX + grant.id));
     if (!secret || secret.metadata?.annotations?.[A.remindedAt] || (grant.version && secret.metadata?.resourceVersion !== grant.version)) return false;
     const body = { ...secret, metadata: { ...secret.metadata, annotations: { ...secret.metadata?.annotations, [A.remindedAt]: at.toISOString() } } };
-    const done = await this.conn.replaceUnlessChanged('mark grant reminded', paths.secrets(grant.namespace, PREFIX + grant.id), body);
-    return done !== undefined;
+    return this.recorded(grant.namespace, await this.conn.replaceUnlessChanged<k8s.V1Secret>('mark grant reminded', paths.secrets(grant.namespace, PREFIX + grant.id), body));
+  }
+
+  /** A change the hub took goes into the copy at once; undefined (another writer was first) is false. */
+  private recorded(namespace: string, secret: k8s.V1Secret | undefined): boolean {
+    if (secret) this.copies.get(namespace)?.put(secret);
+    return secret !== undefined;
   }
 
   private async shorten(secret: k8s.V1Secret, expiresAt: Date): Promise<Date> {
     const body = { ...secret, metadata: { ...secret.metadata, annotations: { ...secret.metadata?.annotations, [A.expiresAt]: expiresAt.toISOString() } } };
-    await this.conn.replace('record real expiry', paths.secrets(secret.metadata!.namespace!, secret.metadata!.name!), body);
+    this.recorded(secret.metadata!.namespace!, await this.conn.replace<k8s.V1Secret>('record real expiry', paths.secrets(secret.metadata!.namespace!, secret.metadata!.name!), body));
     return expiresAt;
   }
 }

@@ -23,17 +23,19 @@ export class KarporHub implements Hub {
     onWatchTrouble: (err: unknown, what: string) => void,
   ) {
     this.identities = new Identities(conn, policy, onConflict, onWatchTrouble);
-    this.grantStore = new Grants(conn, roleHomes(policy).map((h) => h.namespace), (i) => this.identities.forget(i));
+    this.grantStore = new Grants(conn, roleHomes(policy).map((h) => h.namespace), (i) => this.identities.forget(i), onWatchTrouble);
     this.probes = probeHttp(conn);
   }
 
-  /** Starts following the hub's RBAC (the checks behind every token). */
+  /** Starts following the hub's RBAC (the checks behind every token) and the grants. */
   start(): void {
     this.identities.start();
+    this.grantStore.start();
   }
 
   stop(): void {
     this.identities.stop();
+    this.grantStore.stop();
   }
 
   ensureIdentity(role: RolePolicy, userId: string): Promise<Identity> {

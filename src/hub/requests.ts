@@ -1,29 +1,54 @@
 import type * as k8s from '@kubernetes/client-node';
 import { StaleRequestError, type RequestStore } from '../domain/ports';
-import type { AccessRequest, NewAccessRequest } from '../domain/request';
+import { OPEN_STATES, type AccessRequest, type NewAccessRequest, type OpenState } from '../domain/request';
 import type { HubClient } from './client';
 import { paths } from './paths';
 import { BOT, botLabels, isObjectId, KIND, MANAGED_BY, REQUEST_TYPE, ROLE, selector, STATE, USER } from './labels';
+import { HubWatch } from './watch';
 
 const BODY = 'karpor.io/request';
 const PREFIX = 'karpor-request-';
 const DATES = ['createdAt', 'expiresAt', 'decidedAt', 'tokenExpiresAt'] as const;
+/** How long a list waits for the copy of the open requests to catch up before it fails. */
+const CURRENT_WITHIN_MS = 5_000;
+const PAGE = 500;
+const REQUESTS = selector({ [MANAGED_BY]: BOT, [KIND]: 'request' });
 
 /**
  * Access requests as Secrets on the hub (the hub serves no ConfigMaps): the request is JSON in an
  * annotation, the state also a label for listing. Updates carry the resourceVersion that was read,
- * so of two replicas deciding the same request, the second gets 409 and must re-read.
+ * so of two replicas deciding the same request, the second gets 409 and must re-read. The open
+ * requests are followed in a live copy (a watch on the state label), so listing them costs the
+ * hub nothing however many finished ones it keeps; a request is read from the hub itself before
+ * it is changed.
  */
 export class HubRequestStore implements RequestStore {
+  private readonly open: HubWatch<k8s.V1Secret, AccessRequest | undefined>;
+
   constructor(
     private readonly conn: HubClient,
     private readonly namespace: string,
-  ) {}
+    onTrouble: (err: unknown, what: string) => void,
+  ) {
+    const labelSelector = `${REQUESTS},${STATE} in (${OPEN_STATES.join(',')})`;
+    this.open = new HubWatch(conn, `open requests in ${namespace}`, paths.secrets(namespace), () => undefined, onTrouble, conn.timeoutMs, {
+      labelSelector,
+      keep: (s) => (s.type === REQUEST_TYPE ? fromSecret(s) : undefined),
+    });
+  }
+
+  start(): void {
+    this.open.start();
+  }
+
+  stop(): void {
+    this.open.stop();
+  }
 
   async create(request: NewAccessRequest): Promise<AccessRequest> {
     const body = this.toSecret(request);
     const secret = await this.conn.create<k8s.V1Secret>('create request', paths.secrets(this.namespace), body);
-    return fromSecret(secret);
+    return this.recorded(secret);
   }
 
   async get(id: string): Promise<AccessRequest | undefined> {
@@ -32,10 +57,23 @@ export class HubRequestStore implements RequestStore {
     return secret?.type === REQUEST_TYPE ? fromSecret(secret) : undefined;
   }
 
-  async list(filter: { state?: AccessRequest['state']; requester?: string }): Promise<AccessRequest[]> {
-    const labelSelector = selector({ [MANAGED_BY]: BOT, [KIND]: 'request', ...(filter.state && { [STATE]: filter.state }), ...(filter.requester && { [USER]: filter.requester }) });
-    const list = await this.conn.get<k8s.V1SecretList>('list requests', paths.withLabels(paths.secrets(this.namespace), labelSelector));
-    return list.items.filter((s) => s.type === REQUEST_TYPE).map(fromSecret);
+  async list(filter: { state?: OpenState; requester?: string }): Promise<AccessRequest[]> {
+    await this.open.current(CURRENT_WITHIN_MS);
+    return this.open
+      .values()
+      .filter((r): r is AccessRequest => r !== undefined && (!filter.state || r.state === filter.state) && (!filter.requester || r.requester === filter.requester));
+  }
+
+  async *finished(): AsyncIterable<AccessRequest[]> {
+    const labelSelector = `${REQUESTS},${STATE} notin (${OPEN_STATES.join(',')})`;
+    let next: string | undefined;
+    do {
+      const query = new URLSearchParams({ labelSelector, limit: String(PAGE), ...(next && { continue: next }) });
+      // The hub's own JSON (`continue`), not client-node's model of it (`_continue`).
+      const page = await this.conn.get<{ items: k8s.V1Secret[]; metadata?: { continue?: string } }>('list finished requests', `${paths.secrets(this.namespace)}?${query}`);
+      yield page.items.filter((s) => s.type === REQUEST_TYPE).map(fromSecret);
+      next = page.metadata?.continue || undefined;
+    } while (next);
   }
 
   async update(current: AccessRequest, next: AccessRequest): Promise<AccessRequest> {
@@ -44,12 +82,22 @@ export class HubRequestStore implements RequestStore {
     body.metadata!.resourceVersion = current.version;
     const secret = await this.conn.replaceUnlessChanged<k8s.V1Secret>('update request', paths.secrets(this.namespace, PREFIX + current.id), body);
     if (!secret) throw new StaleRequestError(current.id);
-    return fromSecret(secret);
+    return this.recorded(secret);
   }
 
-  delete(id: string): Promise<boolean> {
-    if (!isObjectId(id)) return Promise.resolve(false);
-    return this.conn.deleteIfExists('delete request', paths.secrets(this.namespace, PREFIX + id));
+  async delete(id: string): Promise<boolean> {
+    if (!isObjectId(id)) return false;
+    const deleted = await this.conn.deleteIfExists('delete request', paths.secrets(this.namespace, PREFIX + id));
+    this.open.drop(PREFIX + id);
+    return deleted;
+  }
+
+  /** What the hub took goes into the copy at once (out of it once finished), ahead of its event. */
+  private recorded(secret: k8s.V1Secret): AccessRequest {
+    const request = fromSecret(secret);
+    if (OPEN_STATES.includes(request.state as OpenState)) this.open.put(secret);
+    else this.open.drop(PREFIX + request.id);
+    return request;
   }
 
   private toSecret(request: NewAccessRequest): k8s.V1Secret {

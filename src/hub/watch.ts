@@ -12,14 +12,28 @@ const WATCH_SECONDS = 240;
 const SILENT_MS = (WATCH_SECONDS + 30) * 1000;
 const RETRY_MS = { first: 500, max: 15_000 };
 
+/** Objects per page of the first list: a namespace with thousands of grants is read in pieces. */
+const PAGE = 500;
+
+export interface WatchOptions<T, V> {
+  /** Only objects with these labels (a watch with a selector reports an object that stops matching as deleted). */
+  labelSelector?: string;
+  /** What is kept of each object (a smaller form keeps memory flat when there are thousands). */
+  keep?: (item: T) => V;
+}
+
 /**
- * A live copy of one list of hub objects: listed once, then followed with a watch from that
- * resourceVersion, re-watched when the server ends the watch and re-listed when the version is
- * too old (410). Readers wait while it is catching up, so what they see is never older than the
- * hub's last event and costs no call per read.
+ * A live copy of one list of hub objects: listed once (in pages), then followed with a watch from
+ * that resourceVersion, re-watched when the server ends the watch and re-listed when the version
+ * is too old (410). Readers wait while it is catching up, so what they see is never older than
+ * the hub's last event and costs no call per read.
  */
-export class HubWatch<T extends Named> {
-  private readonly items = new Map<string, T>();
+export class HubWatch<T extends Named, V = T> {
+  private readonly items = new Map<string, V>();
+  /** Deleted by the bot itself: an event still in flight from before must not bring them back. */
+  private readonly gone = new Set<string>();
+  private readonly keep: (item: T) => V;
+  private readonly labelSelector?: string;
   private version?: string;
   private live = false;
   private stopped = true;
@@ -35,7 +49,11 @@ export class HubWatch<T extends Named> {
     private readonly onChange: () => void,
     private readonly onTrouble: (err: unknown, what: string) => void,
     private readonly timeoutMs: number,
-  ) {}
+    options: WatchOptions<T, V> = {},
+  ) {
+    this.keep = options.keep ?? ((item) => item as unknown as V);
+    if (options.labelSelector) this.labelSelector = options.labelSelector;
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -57,22 +75,25 @@ export class HubWatch<T extends Named> {
     this.sleeping = undefined;
   }
 
-  values(): T[] {
+  values(): V[] {
     return [...this.items.values()];
   }
 
-  get(name: string): T | undefined {
+  get(name: string): V | undefined {
     return this.items.get(name);
   }
 
-  /** Puts an object the bot itself just made, ahead of its event. */
+  /** Puts an object the bot itself just made or changed, ahead of its event. */
   put(item: T): void {
     const name = item.metadata?.name;
-    if (name) this.items.set(name, item);
+    if (!name) return;
+    this.items.set(name, this.keep(item));
+    this.gone.delete(name);
   }
 
+  /** Takes out an object the bot itself just deleted (or the hub said is gone), ahead of its event. */
   drop(name: string): void {
-    this.items.delete(name);
+    if (this.items.delete(name)) this.gone.add(name);
   }
 
   /** Resolves once the copy is current; fails closed when it cannot be made so in time. */
@@ -109,10 +130,20 @@ export class HubWatch<T extends Named> {
   }
 
   private async list(): Promise<void> {
-    const list = await this.conn.get<{ items: T[]; metadata?: { resourceVersion?: string } }>(`list ${this.what}`, this.path);
+    const fresh = new Map<string, V>();
+    let version: string | undefined;
+    let next: string | undefined;
+    do {
+      const query = new URLSearchParams({ limit: String(PAGE), ...(this.labelSelector && { labelSelector: this.labelSelector }), ...(next && { continue: next }) });
+      const page = await this.conn.get<{ items: T[]; metadata?: { resourceVersion?: string; continue?: string } }>(`list ${this.what}`, `${this.path}?${query}`);
+      for (const item of page.items) if (item.metadata?.name) fresh.set(item.metadata.name, this.keep(item));
+      version = page.metadata?.resourceVersion;
+      next = page.metadata?.continue || undefined;
+    } while (next);
     this.items.clear();
-    for (const item of list.items) this.put(item);
-    this.version = list.metadata?.resourceVersion;
+    for (const [name, value] of fresh) this.items.set(name, value);
+    this.gone.clear();
+    this.version = version;
     this.onChange();
   }
 
@@ -143,11 +174,13 @@ export class HubWatch<T extends Named> {
         if (type === 'BOOKMARK') return;
         const name = object.metadata?.name;
         if (!name) return;
-        if (type === 'DELETED') this.items.delete(name);
-        else this.items.set(name, object);
+        if (type === 'DELETED') {
+          this.items.delete(name);
+          this.gone.delete(name);
+        } else if (!this.gone.has(name)) this.items.set(name, this.keep(object));
         this.onChange();
       };
-      const query = { resourceVersion: this.version, allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS };
+      const query = { resourceVersion: this.version, allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS, ...(this.labelSelector && { labelSelector: this.labelSelector }) };
       // The watch client has no time limit of its own on getting an answer.
       const starting = setTimeout(() => end(new Error(`watch of ${this.what} got no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       new k8s.Watch(kubeConfig)

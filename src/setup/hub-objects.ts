@@ -67,7 +67,7 @@ export function hubObjects(policy: Pick<Policy, 'identity' | 'roles'>, home: str
       metadata: meta('karpor-token-bot', home),
       rules: [
         // Access requests.
-        { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'create', 'update', 'delete'] },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'] },
         // A fresh token for itself and for its probe account, and for no other account.
         { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'], resourceNames: [BOT_ACCOUNT, PROBE_ACCOUNT] },
       ],
@@ -87,7 +87,7 @@ function roleObjects(home: RoleHome, account: { kind: string; name: string; name
         { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list', 'watch', 'create'] },
         { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
         // Grants: a token's bound object must be in its ServiceAccount's namespace.
-        { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'create', 'update', 'delete'] },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'] },
       ],
     },
     binding('RoleBinding', 'karpor-token-bot', home.namespace, { kind: 'Role', name: 'karpor-token-bot' }, [account]),

@@ -41,7 +41,7 @@ function grants(rules: Obj[]): string[] {
   return out.sort();
 }
 
-const SECRETS = ['get', 'list', 'create', 'update', 'delete'].map((verb) => `core/secrets ${verb} (any)`);
+const SECRETS = ['get', 'list', 'watch', 'create', 'update', 'delete'].map((verb) => `core/secrets ${verb} (any)`);
 const BOT = { kind: 'ServiceAccount', name: 'karpor-token-bot', namespace: HOME };
 
 test('deploy/hub/rbac.yaml is what setup-hub --print lists for the example policy (else regenerate it)', async () => {

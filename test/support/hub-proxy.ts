@@ -13,6 +13,8 @@ export interface HubProxy {
   server: string;
   /** Requests that reached the proxy, as `METHOD path`. */
   seen: string[];
+  /** The same with their query strings, as `METHOD path?query`. */
+  seenWithQuery: string[];
   serverConfigs?: unknown;
   /** Decides per request; undefined passes it through. */
   fault?: (method: string, path: string, headers: import('node:http').IncomingHttpHeaders) => Fault | undefined;
@@ -38,6 +40,7 @@ export async function startHubProxy(target: string, opts: { serverConfigs?: unkn
   const proxy: HubProxy = {
     server: '',
     seen: [],
+    seenWithQuery: [],
     ...(opts.serverConfigs !== undefined && { serverConfigs: opts.serverConfigs }),
     cut: () => {
       for (const s of sockets) s.destroy();
@@ -64,6 +67,7 @@ export async function startHubProxy(target: string, opts: { serverConfigs?: unkn
     req.on('end', () => {
       const p = (req.url ?? '/').split('?')[0]!;
       proxy.seen.push(`${req.method} ${p}`);
+      proxy.seenWithQuery.push(`${req.method} ${req.url ?? '/'}`);
       if (p === '/server-configs' && proxy.serverConfigs !== undefined) {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(proxy.serverConfigs));
         return;

@@ -9,7 +9,7 @@ const cardText = (req: Parameters<typeof approvalCard>[0], now: Date) => approva
 test("the request records what the role's ClusterRole allows, and the card says it", async () => {
   const w = world();
   await w.approvals.request(U.plat, { role: 'admin', seconds: 3600, reason: 'INC-42' }, new Replies().reply);
-  const [stored] = await w.store.list({});
+  const [stored] = await w.store.all();
   expect(w.hub.callsOf('roleRules')).toEqual([{ method: 'roleRules', args: ['karpor-admin'] }]);
   expect(stored!.allows).toMatchObject({ clusterRole: 'karpor-admin', clusters: ['register', 'update', 'delete'], reads: 'everything' });
   const text = cardText(stored!, w.clock.now());
@@ -21,7 +21,7 @@ test("a preset changed on the hub is marked on the card", async () => {
   const w = world();
   w.hub.clusterRoles.set('karpor-admin', [KARPOR_DEFAULT_RULES['karpor-admin'][1]!, { verbs: ['get'], apiGroups: [''], resources: ['secrets'] }].map((r) => structuredClone(r)));
   await w.approvals.request(U.plat, { role: 'admin', seconds: 3600, reason: 'INC-42' }, new Replies().reply);
-  const [stored] = await w.store.list({});
+  const [stored] = await w.store.all();
   const text = cardText(stored!, w.clock.now());
   expect(text).toContain('): change nothing; read everything');
   expect(text).toContain("⚠️ also works on the hub's Kubernetes objects: `get` on `secrets`");
@@ -34,7 +34,7 @@ test('a role the hub cannot say anything about: the card says to check it', asyn
     throw new Error('the hub answered 403');
   };
   await w.approvals.request(U.plat, { role: 'admin', seconds: 3600, reason: 'INC-42' }, new Replies().reply);
-  const [stored] = await w.store.list({});
+  const [stored] = await w.store.all();
   expect(stored!.allows).toBeNull();
   expect(cardText(stored!, w.clock.now())).toContain('⚠️ What the role allows could not be read from the hub: check its ClusterRole before approving.');
 });

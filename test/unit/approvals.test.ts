@@ -23,7 +23,7 @@ describe('request → approve → token', () => {
     const r = new Replies();
     await w.approvals.request(U.plat, { role: 'admin', seconds: 7200, reason: 'INC-42' }, r.reply);
 
-    const [stored] = await w.store.list({});
+    const [stored] = await w.store.all();
     expect(stored).toMatchObject({ requester: U.plat, role: 'admin', seconds: 7200, reason: 'INC-42', state: 'pending', approvals: [] });
     expect(stored!.expiresAt).toEqual(new Date(w.clock.now().getTime() + 30 * MIN));
     expect(w.notifier.posted).toHaveLength(1);
@@ -142,7 +142,7 @@ describe('request: the policy is decided again', () => {
     const r = new Replies();
     await w.approvals.request(userId, ask, r.reply);
     expect(r.lastText()).toContain(message);
-    expect(await w.store.list({})).toEqual([]);
+    expect(await w.store.all()).toEqual([]);
     expect(w.notifier.posted).toEqual([]);
     expect(w.hub.callsOf('issue')).toHaveLength(0);
   });
@@ -153,7 +153,7 @@ describe('request: the policy is decided again', () => {
     await w.approvals.request(U.eng, { role: 'guest' }, r.reply);
     expect(r.texts).toEqual(['Your `guest` token is in your DM with me.']);
     expect(w.hub.callsOf('issue')).toHaveLength(1);
-    expect(await w.store.list({})).toEqual([]);
+    expect(await w.store.all()).toEqual([]);
   });
 });
 
@@ -332,9 +332,9 @@ describe('resume', () => {
     for (const state of ['denied', 'cancelled', 'expired', 'delivered', 'failed'] as const) {
       seed(w, `final-${state}`, { state, expiresAt: new Date(w.clock.now().getTime() - HOUR) });
     }
-    const before = (await w.store.list({})).map((r) => r.version);
+    const before = (await w.store.all()).map((r) => r.version);
     await w.approvals.resume();
-    expect((await w.store.list({})).map((r) => r.version)).toEqual(before);
+    expect((await w.store.all()).map((r) => r.version)).toEqual(before);
     expect(w.notifier.told).toEqual([]);
     expect(w.hub.calls).toEqual([]);
   });

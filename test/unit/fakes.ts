@@ -21,7 +21,7 @@ import {
   type TokenDelivery,
   type TokenProof,
 } from '../../src/domain/ports';
-import type { AccessRequest, NewAccessRequest } from '../../src/domain/request';
+import type { AccessRequest, NewAccessRequest, OpenState } from '../../src/domain/request';
 import { slackMarkup } from '../../src/slack/text/markup';
 import { say } from '../../src/slack/text/answers';
 import type { Message, Notification } from '../../src/domain/messages';
@@ -66,11 +66,20 @@ export class MemoryRequestStore implements RequestStore {
     return this.read(id);
   }
 
-  async list(filter: { state?: AccessRequest['state']; requester?: string }): Promise<AccessRequest[]> {
+  async list(filter: { state?: OpenState; requester?: string }): Promise<AccessRequest[]> {
+    return (await this.all()).filter(
+      (r) => (r.state === 'pending' || r.state === 'approved') && (filter.state === undefined || r.state === filter.state) && (filter.requester === undefined || r.requester === filter.requester),
+    );
+  }
+
+  async *finished(): AsyncIterable<AccessRequest[]> {
+    yield (await this.all()).filter((r) => r.state !== 'pending' && r.state !== 'approved');
+  }
+
+  /** Every request in any state (for tests to look at). */
+  async all(): Promise<AccessRequest[]> {
     await tick();
-    return [...this.rows.keys()]
-      .map((id) => this.read(id)!)
-      .filter((r) => (filter.state === undefined || r.state === filter.state) && (filter.requester === undefined || r.requester === filter.requester));
+    return [...this.rows.keys()].map((id) => this.read(id)!);
   }
 
   async update(current: AccessRequest, next: AccessRequest): Promise<AccessRequest> {

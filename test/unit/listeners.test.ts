@@ -161,7 +161,7 @@ describe('request buttons', () => {
     const slack = new Slack();
     const opened = new Replies();
     await w.approvals.request(U.plat, { role: 'admin', reason: 'incident' }, opened.reply);
-    const [request] = await w.store.list({});
+    const [request] = await w.store.all();
     await cancelClick(depsOf(w, slack))(click(slack, U.eng, request!.id));
     expect(slack.texts()).toEqual(['Only the person who asked can cancel this request.']);
     expect((await w.store.get(request!.id))!.state).toBe('pending');
@@ -174,7 +174,7 @@ describe('modals', () => {
     const slack = new Slack();
     await reasonSubmitted(depsOf(w, slack))(submit(slack, U.plat, '   ', { role: 'admin', seconds: 3600 }));
     expect(slack.acks).toEqual([{ response_action: 'errors', errors: { [FIELD.reason.block]: 'Say why you need access.' } }]);
-    expect(await w.store.list({})).toEqual([]);
+    expect(await w.store.all()).toEqual([]);
   });
 
   test('a reason given opens the request; the answer goes to the DM (a modal has no response URL)', async () => {
@@ -182,7 +182,7 @@ describe('modals', () => {
     const slack = new Slack();
     await reasonSubmitted(depsOf(w, slack))(submit(slack, U.plat, 'incident 42', { role: 'admin', seconds: 3600 }));
     expect(slack.acks).toEqual([undefined]);
-    const [request] = await w.store.list({});
+    const [request] = await w.store.all();
     expect(request).toMatchObject({ requester: U.plat, role: 'admin', seconds: 3600, reason: 'incident 42', state: 'pending' });
     expect(slack.dm.all).toEqual([{ kind: 'request-pending', request: expect.objectContaining({ id: request!.id }) }]);
   });
@@ -198,7 +198,7 @@ describe('modals', () => {
     const w = world();
     const slack = new Slack();
     await w.approvals.request(U.plat, { role: 'admin', reason: 'incident' }, new Replies().reply);
-    const [request] = await w.store.list({});
+    const [request] = await w.store.all();
     await denyReasonSubmitted(depsOf(w, slack))(submit(slack, U.appr1, 'not during the freeze', { requestId: request!.id }));
     expect((await w.store.get(request!.id))!.state).toBe('denied');
     expect(w.notifier.toldTo(U.plat).join('\n')).toContain('not during the freeze');

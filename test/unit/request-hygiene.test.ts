@@ -17,7 +17,7 @@ describe('open requests per person are capped', () => {
     for (const n of [1, 2, 3]) expect((await ask(w, `INC-${n}`)).last?.kind).toBe('request-pending');
     const fourth = await ask(w, 'INC-4');
     expect(fourth.lastText()).toBe('You already have 3 request(s) waiting for approval; the most at once is 3. Cancel one, or wait for a decision (see `/karpor-token status`).');
-    expect(await w.store.list({})).toHaveLength(3);
+    expect(await w.store.all()).toHaveLength(3);
     expect(w.notifier.posted).toHaveLength(3);
   });
 

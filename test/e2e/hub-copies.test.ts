@@ -1,0 +1,164 @@
+// Grants and open requests are read from live copies (watches) of the hub, so that what the hub
+// holds does not make `status`, the Home tab or housekeeping cost more: these tests show the copies
+// cost no call per read, follow what other replicas do, and come in pages however large.
+import * as k8s from '@kubernetes/client-node';
+import { HubClient } from '../../src/hub/client';
+import { BOT, KIND, MANAGED_BY, REQUEST_TYPE, ROLE, STATE, USER } from '../../src/hub/labels';
+import { HubRequestStore } from '../../src/hub/requests';
+import type { AccessRequest } from '../../src/domain/request';
+import { adminKubeConfig, createNamespace, uniqueName } from '../support/hub';
+import { startHubProxy, type HubProxy } from '../support/hub-proxy';
+import { PEOPLE, say, startTestBot, type TestBot } from '../support/bot';
+
+jest.setTimeout(120_000);
+
+const core = () => adminKubeConfig().makeApiClient(k8s.CoreV1Api);
+const listsOfSecrets = (proxy: HubProxy) => proxy.seenWithQuery.filter((s) => /^GET \S*\/secrets(\?|$)/.test(s) && !/[?&]watch=(true|1)/.test(s));
+const until = async (what: () => Promise<boolean>, ms = 5_000) => {
+  const deadline = Date.now() + ms;
+  while (!(await what())) {
+    if (Date.now() > deadline) throw new Error('not within the time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+describe('a bot reads its grants from a copy', () => {
+  let t: TestBot;
+  let proxy: HubProxy;
+  const grants = () => `${t.prefix}-guests`;
+
+  beforeAll(async () => {
+    proxy = await startHubProxy(process.env.KARPOR_TEST_HUB_SERVER!);
+    t = await startTestBot({ hubServer: proxy.server });
+  });
+  afterAll(async () => {
+    await t.stop();
+    await proxy.stop();
+  });
+
+  test('status and housekeeping list nothing on the hub once the copies are made', async () => {
+    expect(await say(t, PEOPLE.engineer, 'guest 1h')).toMatch(/token is in your DM/);
+    proxy.seenWithQuery.length = 0;
+    expect(await say(t, PEOPLE.engineer, 'status')).toMatch(/guest/);
+    await t.bot.housekeeping.run();
+    expect(listsOfSecrets(proxy)).toEqual([]);
+  });
+
+  test('a grant another replica made, and then deleted, shows in status and then does not', async () => {
+    const id = `other${Date.now().toString(36)}`;
+    const now = new Date();
+    await core().createNamespacedSecret({
+      namespace: grants(),
+      body: {
+        type: 'karpor.io/grant',
+        metadata: {
+          name: `karpor-grant-${id}`,
+          labels: { [MANAGED_BY]: BOT, [KIND]: 'grant', [USER]: PEOPLE.platformAdmin, [ROLE]: 'guest' },
+          annotations: { 'karpor.io/granted-at': now.toISOString(), 'karpor.io/expires-at': new Date(now.getTime() + 3600_000).toISOString(), 'karpor.io/service-account': `${t.prefix}-guest` },
+        },
+      },
+    });
+    await until(async () => (await say(t, PEOPLE.platformAdmin, 'status')).includes(id));
+    await core().deleteNamespacedSecret({ namespace: grants(), name: `karpor-grant-${id}` });
+    await until(async () => !(await say(t, PEOPLE.platformAdmin, 'status')).includes(id));
+  });
+
+  test('revoked here: gone from status at once', async () => {
+    expect(await say(t, PEOPLE.platformAdmin, 'guest 1h')).toMatch(/token is in your DM/);
+    expect(await say(t, PEOPLE.platformAdmin, 'status')).toMatch(/guest/);
+    expect(await say(t, PEOPLE.platformAdmin, 'revoke')).toMatch(/Revoked 1 of your grants/);
+    expect(await say(t, PEOPLE.platformAdmin, 'status')).toMatch(/You have no active Karpor grants/);
+  });
+});
+
+describe('the request store keeps the open requests in a copy', () => {
+  let namespace: string;
+  let conn: HubClient;
+  let proxy: HubProxy;
+  const stores: HubRequestStore[] = [];
+  const store = () => {
+    const s = new HubRequestStore(conn, namespace, (err) => {
+      throw err;
+    });
+    s.start();
+    stores.push(s);
+    return s;
+  };
+  const request = (id: string, state: AccessRequest['state']): AccessRequest => ({
+    id,
+    requester: PEOPLE.engineer,
+    role: 'admin',
+    seconds: 3600,
+    state,
+    createdAt: new Date(),
+    expiresAt: new Date(Date.now() + 1800_000),
+    approvals: [],
+    cards: [],
+  });
+
+  beforeAll(async () => {
+    namespace = await createNamespace(uniqueName('requests'));
+    proxy = await startHubProxy(process.env.KARPOR_TEST_HUB_SERVER!);
+    // The hub's administrator, through the proxy that counts the requests.
+    const admin = adminKubeConfig();
+    const kc = new k8s.KubeConfig();
+    kc.loadFromOptions({ clusters: [{ name: 'proxy', server: proxy.server, skipTLSVerify: true }], users: admin.users, contexts: [{ name: 'proxy', cluster: 'proxy', user: admin.getCurrentUser()!.name }], currentContext: 'proxy' });
+    conn = new HubClient({ kind: 'provided', load: async () => kc }, 10_000);
+  });
+  afterAll(async () => {
+    for (const s of stores) s.stop();
+    await proxy.stop();
+  });
+
+  test('a request decided by another replica leaves the other copy; the finished ones come from the hub', async () => {
+    const [here, there] = [store(), store()];
+    const made = await here.create(request('decidedelsewhere', 'pending'));
+    await until(async () => (await there.list({ state: 'pending' })).some((r) => r.id === made.id));
+    await there.update((await there.get(made.id))!, { ...made, state: 'denied', decidedBy: PEOPLE.approver, decidedAt: new Date() });
+    await until(async () => !(await here.list({})).some((r) => r.id === made.id));
+    const finished: AccessRequest[] = [];
+    for await (const page of here.finished()) finished.push(...page);
+    expect(finished.map((r) => [r.id, r.state])).toEqual([[made.id, 'denied']]);
+  });
+
+  test('a copy of 1,100 open requests and a sweep over 1,100 finished ones are read in pages of 500', async () => {
+    const api = core();
+    const fill = async (state: string, from: number) => {
+      let next = from;
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < from + 1_100) {
+            const id = `bulk${String(next++).padStart(6, '0')}`;
+            await api.createNamespacedSecret({
+              namespace,
+              body: {
+                type: REQUEST_TYPE,
+                metadata: {
+                  name: `karpor-request-${id}`,
+                  labels: { [MANAGED_BY]: BOT, [KIND]: 'request', [USER]: PEOPLE.engineer, [ROLE]: 'admin', [STATE]: state },
+                  annotations: { 'karpor.io/request': JSON.stringify({ ...request(id, state as AccessRequest['state']), decidedAt: new Date() }) },
+                },
+              },
+            });
+          }
+        }),
+      );
+    };
+    await fill('pending', 0);
+    await fill('expired', 1_100);
+    proxy.seenWithQuery.length = 0;
+    const fresh = store();
+    expect((await fresh.list({ state: 'pending' })).filter((r) => r.id.startsWith('bulk'))).toHaveLength(1_100);
+    let pages = 0;
+    let finished = 0;
+    for await (const page of fresh.finished()) {
+      pages++;
+      finished += page.filter((r) => r.id.startsWith('bulk')).length;
+    }
+    expect(finished).toBe(1_100);
+    expect(pages).toBe(3);
+    const lists = listsOfSecrets(proxy);
+    expect(lists).toHaveLength(6);
+    expect(lists.every((l) => /limit=500/.test(l))).toBe(true);
+  });
+});
