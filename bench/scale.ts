@@ -351,7 +351,8 @@ export async function runScale(root: string, tmp: string, config: ScaleConfig, l
     const growth = {
       statusP50: ratio(shared, g0, gN, (r) => r.statusP50Ms),
       commandToDmP50: ratio(shared, g0, gN, (r) => r.commandToDmP50Ms),
-      hubBytesPerMinuteAtRest: ratio(shared, g0, gN, (r) => r.atRest.hubKbPerMinute),
+      // Below 1 KiB a minute counts as 1: a ratio of two near-zero figures says nothing.
+      hubBytesPerMinuteAtRest: ratio(shared, g0, gN, (r) => Math.max(1, r.atRest.hubKbPerMinute)),
       rssMb: round((shared[gN] as any).atRest.rssMb - (shared[g0] as any).atRest.rssMb, 1),
       perUserDashboardLoginP50: ratio(perUser, i0, iK, (r) => r.dashboardLoginP50Ms),
     };
