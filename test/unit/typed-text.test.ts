@@ -82,7 +82,7 @@ function everything(text: string): string[] {
   if (!parsed.ok) messages.push(parsed.reason);
   const guest = parseCommand(`admin 1h -- ${text}`, slackMarkup);
   if (!guest.ok) messages.push(guest.reason);
-  const blocks = [...reqs.map((r) => approvalCard(r, NOW)), ...reqs.map(pendingMessage), grantCard(grant(text)), expiryReminder(grant(text))];
+  const blocks = [...reqs.map((r) => approvalCard(r, NOW)), ...reqs.map((r) => pendingMessage(r)), grantCard(grant(text)), expiryReminder(grant(text))];
   return [...messages.map(say), ...blocks.map((b) => JSON.stringify(b))];
 }
 
