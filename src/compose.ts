@@ -171,7 +171,7 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   const words = new SlackLanguages(client, policy.language ?? 'en', {
     keepMs: intervals.languageMs,
     retryMs: intervals.languageRetryMs,
-    waitMs: 1_500,
+    waitMs: 1_000,
     onError: (err, userId) => log.warn({ err, user: userId }, 'Slack language not known; answering in the default'),
   });
   const auditChannel = policy.auditChannel ? new SlackAuditChannel(client, policy.auditChannel, (err, event) => log.warn({ err, event }, 'audit line not posted'), words.shared) : undefined;
