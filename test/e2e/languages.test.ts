@@ -3,7 +3,7 @@
 // their language; the approval card, which everyone in the channel shares, in the policy's.
 import { hubRequest } from '../support/hub';
 import { answerAt, buttonValue, PEOPLE, startTestBot, testPolicy, tokenIn, type TestBot } from '../support/bot';
-import { appHomeOpenedEvent, blockActionPayload } from '../support/slack-requests';
+import { appHomeOpenedEvent, blockActionPayload, viewSubmissionPayload } from '../support/slack-requests';
 
 const HAN = /\p{Script=Han}/u;
 const APPROVALS = 'C0APPROVALS';
@@ -14,6 +14,7 @@ beforeAll(async () => {
   t = await startTestBot({ policy: testPolicy(`lang${Date.now().toString(36).slice(-5)}`, { approvalsChannel: APPROVALS }) });
   t.slack.setLocale(PEOPLE.platformAdmin, 'zh-CN');
   t.slack.setLocale(PEOPLE.approver, 'en-GB');
+  t.slack.setLocale(PEOPLE.approver2, 'zh-TW');
 });
 afterAll(async () => {
   const logs = t.logs.join('\n');
@@ -75,6 +76,33 @@ test('an admin request: pending in Chinese for the requester, the card in the ch
   const redrawn = await t.slack.waitFor(() => t.slack.calls.find((c) => c.method === 'chat.update' && JSON.stringify(c.args.blocks).includes('*Approved* by')), 15_000);
   expect(JSON.stringify(redrawn.args.blocks).replace('事故', '')).not.toMatch(HAN);
   expect(await hubRequest(token, 'POST', '/rest-api/v1/cluster/x')).toBe(404);
+});
+
+test('the forms: the reason form and its error, the pending DM, and an approver\'s deny form, each in its reader\'s language', async () => {
+  await t.command(PEOPLE.platformAdmin, 'admin 1h');
+  const form = await t.slack.waitFor(() => t.slack.views.find((v) => v.method === 'views.open'), 15_000);
+  expect(form.view.title.text).toBe('Karpor 访问');
+  expect(JSON.stringify(form.view.blocks)).toContain('"你为什么需要它？"');
+  const reason = (value: string) => viewSubmissionPayload({ userId: PEOPLE.platformAdmin, callbackId: 'request_reason', privateMetadata: form.view.private_metadata, values: { reason: { reason_input: { type: 'plain_text_input', value } } } });
+  const empty = await t.interact(reason('  '));
+  expect(JSON.parse(empty.body)).toEqual({ response_action: 'errors', errors: { reason: '请说明你为什么需要访问权限。' } });
+  await t.interact(reason('升级集群'));
+  const pending = await t.slack.waitFor(() => t.slack.messages.find((m) => m.channel === `D${PEOPLE.platformAdmin}` && buttonValue(m, 'request_cancel')), 15_000);
+  expect(pending.text).toMatch(/^你对 `admin`（1h）的申请正在等待审批/);
+
+  // The approver reading Chinese (zh-TW reads Simplified Chinese) denies it: the form in Chinese, the card in English.
+  const card = await t.slack.waitFor(() => t.slack.messages.find((m) => m.channel === APPROVALS && JSON.stringify(m.blocks).includes('升级集群') && buttonValue(m, 'request_deny')), 15_000);
+  t.slack.reset();
+  await t.interact(blockActionPayload({ userId: PEOPLE.approver2, actionId: 'request_deny', value: buttonValue(card, 'request_deny')!, responseUrl: t.slack.responseUrl('deny-zh') }));
+  const deny = await t.slack.waitFor(() => t.slack.views.find((v) => v.method === 'views.open'), 15_000);
+  expect(deny.view.title.text).toBe('拒绝申请');
+  await t.interact(viewSubmissionPayload({ userId: PEOPLE.approver2, callbackId: 'deny_reason', privateMetadata: deny.view.private_metadata, values: { reason: { reason_input: { type: 'plain_text_input', value: '请改用 guest' } } } }));
+  const told = await t.slack.waitFor(() => t.slack.messages.find((m) => m.channel === `D${PEOPLE.platformAdmin}` && m.text?.includes('拒绝了你对 `admin`（1h）的申请：请改用 guest')), 15_000);
+  expect(told.text).toContain(`<@${PEOPLE.approver2}>`);
+  const answered = await t.slack.waitFor(() => t.slack.messages.find((m) => m.channel === `D${PEOPLE.approver2}` && m.text === '已拒绝；已告知申请人原因。'), 15_000);
+  expect(answered).toBeDefined();
+  const redrawn = await t.slack.waitFor(() => t.slack.calls.find((c) => c.method === 'chat.update' && JSON.stringify(c.args.blocks).includes('*Denied* by')), 15_000);
+  expect(JSON.stringify(redrawn.args.blocks)).toContain('请改用 guest');
 });
 
 test('the Home tab is in the person\'s language', async () => {
