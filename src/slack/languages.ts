@@ -52,7 +52,7 @@ export class SlackLanguages implements PeopleWords {
     return CATALOGUE[this.cached(userId) ?? this.fallback];
   }
 
-  language(userId: string): Promise<Language> {
+  private language(userId: string): Promise<Language> {
     const cached = this.cached(userId);
     if (cached) return Promise.resolve(cached);
     let asking = this.asking.get(userId);

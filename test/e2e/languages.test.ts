@@ -34,7 +34,7 @@ test('a zh-CN person asks for guest 1h: the answer and the DM are in Chinese, an
   const token = tokenIn(dm)!;
   issued.push(token);
   expect(dm.text).toMatch(/^你的 Karpor guest 令牌，有效至 /);
-  expect(JSON.stringify(dm.blocks)).toContain('请把它粘贴到Karpor 控制台的登录页');
+  expect(JSON.stringify(dm.blocks)).toContain('请把它粘贴到 Karpor 控制台 的登录页');
   const card = await t.slack.waitFor(() => t.slack.messages.find((m) => m.method === 'chat.postMessage' && m.channel === `D${PEOPLE.platformAdmin}` && buttonValue(m, 'grant_show_again')), 15_000);
   expect(JSON.stringify(card.blocks)).toContain('"再次显示令牌"');
   expect(t.slack.callsTo('users.info')[0]?.args).toMatchObject({ user: PEOPLE.platformAdmin, include_locale: 'true' });

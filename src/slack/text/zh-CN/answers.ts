@@ -58,13 +58,22 @@ export function mayRequest(roles: RolePolicy[]): string {
   return `你可以申请：${items.join('、')}。`;
 }
 
-/** How a request ended: `由 @x 拒绝（…）`. */
+const DECIDED: Record<AccessRequest['state'], string> = {
+  pending: '待审批',
+  approved: '批准',
+  delivered: '批准',
+  failed: '批准',
+  denied: '拒绝',
+  cancelled: '取消',
+  expired: '过期',
+};
+
+/** How a request ended, for the loser of a race and for the cards: `已由 @x 拒绝（…）`. */
 export function outcome(req: AccessRequest): string {
-  const by = req.decidedBy ? `由 ${mention(req.decidedBy)} ` : '';
+  if (req.state === 'pending') return DECIDED.pending;
+  const by = req.decidedBy && req.state !== 'expired' ? `由 ${mention(req.decidedBy)} ` : '';
   const at = req.decidedAt ? `（${slackDate(req.decidedAt)}）` : '';
-  if (req.state === 'pending') return STATE.pending;
-  if (req.state === 'expired') return `${STATE.expired}${at}`;
-  return `${by}${STATE[req.state]}${at}`;
+  return `已${by}${DECIDED[req.state]}${at}`;
 }
 
 export function stateName(state: AccessRequest['state']): string {
@@ -119,7 +128,7 @@ export function say(m: Message): string {
     case 'request-expired':
       return `这项申请已于 ${slackDate(m.expiresAt)}（${relative(m.expiresAt, m.now)}）过期，无人处理。`;
     case 'request-decided':
-      return `这项申请已经${outcome(m.request)}。`;
+      return `这项申请${outcome(m.request)}。`;
     case 'not-in-state':
       return `这项申请的状态是“${STATE[m.state as AccessRequest['state']] ?? m.state}”，而不是“${STATE[m.expected]}”。`;
     case 'not-expired-yet':

@@ -55,7 +55,7 @@ export const CARDS: CardWords = {
     heading: (grant: Grant, now: Date) => `*你的 Karpor \`${grant.role}\` 令牌* — 有效至 *${slackDate(grant.expiresAt)}*（${relative(grant.expiresAt, now)}）。`,
     dashboard: 'Karpor 控制台',
     howTo: (where: string, grant: Grant) =>
-      `请把它粘贴到${where}的登录页。这条消息仅你可见，且不会被保存；如果弄丢了，请使用下方授权卡片上的*再次显示令牌*。授权 \`${grant.id}\`。`,
+      `请把它粘贴到 ${where} 的登录页。这条消息仅你可见，且不会被保存；如果弄丢了，请使用下方授权卡片上的*再次显示令牌*。授权 \`${grant.id}\`。`,
     outlasts: (grant: Grant, tokenExpiresAt: Date) =>
       `:warning: Hub 不签发短于 10 分钟的令牌，所以这个令牌的签名有效期至 ${slackDate(tokenExpiresAt)}。授权在 ${slackDate(grant.expiresAt)} 结束时我会删除它，令牌会在一分钟内失效；只有那时机器人没有运行，它才会一直有效到 ${slackDate(tokenExpiresAt)}。`,
   },
