@@ -38,6 +38,7 @@ import { SlackDirectory } from './slack/directory';
 import { gatherSlackFacts, NEEDED_SCOPES, webClientSlackProbe } from './slack/doctor-facts';
 import { DmChannels } from './slack/dm-channels';
 import { instrumentSlack } from './slack/instrument';
+import { SlackLanguages } from './slack/languages';
 import { slackMarkup } from './slack/text/markup';
 import { SlackNotifier } from './slack/notifier';
 import { replayGuard } from './slack/replay-guard';
@@ -68,6 +69,9 @@ const DEFAULT_INTERVALS = {
   drainMs: 20_000,
   /** Home tabs are redrawn at most this often per person. */
   homeDebounceMs: 1_000,
+  /** How long a person's Slack language is kept; after a failed look-up, the default's. */
+  languageMs: 60 * 60_000,
+  languageRetryMs: 60_000,
 };
 
 /**
@@ -159,10 +163,16 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
   );
   metrics.watchSlack({ connected: () => started && ingress.connected, membershipFresh: () => directory.ready });
   const dms = new DmChannels(client);
-  const auditChannel = policy.auditChannel ? new SlackAuditChannel(client, policy.auditChannel, (err, event) => log.warn({ err, event }, 'audit line not posted')) : undefined;
-  const homes = new HomeTabs({ client, policy, directory, hub, store, clock, debounceMs: intervals.homeDebounceMs, onError: (err, userId) => log.warn({ err, user: userId }, 'home tab not published') });
-  const cards = new SlackApprovalCards(client, clock, policy.approvalsChannel, (userId) => dms.of(userId), (err, what) => log.warn({ err }, what));
-  const notifier = new SlackNotifier(client, clock, dms, cards, policy.approvalsChannel);
+  const words = new SlackLanguages(client, policy.language ?? 'en', {
+    keepMs: intervals.languageMs,
+    retryMs: intervals.languageRetryMs,
+    waitMs: 1_000,
+    onError: (err, userId) => log.warn({ err, user: userId }, 'Slack language not known; answering in the default'),
+  });
+  const auditChannel = policy.auditChannel ? new SlackAuditChannel(client, policy.auditChannel, (err, event) => log.warn({ err, event }, 'audit line not posted'), words.shared) : undefined;
+  const homes = new HomeTabs({ client, policy, directory, hub, store, clock, words, debounceMs: intervals.homeDebounceMs, onError: (err, userId) => log.warn({ err, user: userId }, 'home tab not published') });
+  const cards = new SlackApprovalCards(client, clock, policy.approvalsChannel, (userId) => dms.of(userId), (err, what) => log.warn({ err }, what), words.shared);
+  const notifier = new SlackNotifier(client, clock, dms, cards, words, policy.approvalsChannel);
   const newRef = () => newId(randomBytes, 8);
   const checkUp = new CheckUp({
     policy,
@@ -213,8 +223,8 @@ export function compose(settings: Settings, policy: Policy, log: Log, opts: Comp
     );
   const housekeeping = new Housekeeping({ hub, service, approvals, reminderMs: intervals.reminderMs, metrics, log, audit, breakGlass });
 
-  const replyInDm = (userId: string) => dmReply((u, message) => notifier.postToDm(u, message), userId);
-  const deps = { service, approvals, client, replyInDm };
+  const replyInDm = (userId: string) => dmReply((u, message) => notifier.postToDm(u, message), userId, words.of(userId));
+  const deps = { service, approvals, client, replyInDm, words };
   karporToken.register(app, { ...deps, queue: new WorkQueue(COMMANDS_AT_ONCE), observe: (result, seconds) => metrics.command(result, seconds) });
   grantButtons.register(app, deps);
   requestButtons.register(app, deps);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration';
-import { DEFAULT_REQUEST_LIMITS, MIN_SECONDS, type Policy, type RolePolicy } from '../domain/policy';
+import { DEFAULT_REQUEST_LIMITS, LANGUAGES, MIN_SECONDS, type Policy, type RolePolicy } from '../domain/policy';
 import { ConfigError, describeIssues } from './env';
 
 const YEAR = 8760 * 3600;
@@ -81,6 +81,7 @@ const schema = z
       .strict()
       .optional(),
     auditChannel: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a Slack channel ID (C…), not a name').optional(),
+    language: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }).optional(),
     roles: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'role aliases are short lowercase names'), role).refine((r) => Object.keys(r).length > 0, 'list at least one role'),
   })
   .strict()
@@ -118,6 +119,7 @@ export function policyFrom(doc: unknown): Policy {
     revokers: p.revokers,
     ...(p.approvalsChannel && { approvalsChannel: p.approvalsChannel }),
     ...(p.auditChannel && { auditChannel: p.auditChannel }),
+    ...(p.language && { language: p.language }),
     ...(p.requests && { requests: { maxOpenPerPerson: p.requests.maxOpenPerPerson, keepFinishedSeconds: p.requests.keepFinished } }),
   };
 }

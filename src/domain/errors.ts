@@ -37,8 +37,16 @@ export class RoleMismatchError extends HubError {
   }
 }
 
-/** The token could not be put in front of the person (DM refused, Slack down). */
-export class DeliveryError extends UserFacingError {}
+/** The token could not be put in front of the person (DM refused, Slack down): no DM to be had, or the token not posted in it. */
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly failed: 'open-dm' | 'post-token',
+  ) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}
 
 /** The hub would not let a freshly made token log in to the dashboard; the grant was removed. */
 export class TokenRefusedError extends Error {

@@ -31,6 +31,10 @@ export interface RolePolicy {
 
 export type IdentityMode = 'shared' | 'per-user';
 
+/** The languages the bot speaks (Slack locales are mapped onto these at the chat edge). */
+export const LANGUAGES = ['en', 'zh-CN'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
 export interface Policy {
   roles: RolePolicy[];
   identity: { mode: IdentityMode; prefix: string };
@@ -42,6 +46,8 @@ export interface Policy {
   auditChannel?: string;
   /** Limits on access requests; `DEFAULT_REQUEST_LIMITS` when not set. */
   requests?: RequestLimits;
+  /** For shared surfaces (cards, the audit channel) and people whose Slack language the bot does not speak; English when not set. */
+  language?: Language;
 }
 
 export interface RequestLimits {

@@ -3,8 +3,12 @@ import type { Clock } from '../domain/ports';
 import type { AccessRequest } from '../domain/request';
 import { approvalCard } from './messages/approval';
 import type { ApprovalCards } from './notifier';
+import type { Words } from './text/words';
 
-/** Approval cards in the approvals channel, or as DMs to each approver when there is none. */
+/**
+ * Approval cards in the approvals channel, or as DMs to each approver when there is none. Every
+ * copy is redrawn as the request changes, so all are in one language: the policy's.
+ */
 export class SlackApprovalCards implements ApprovalCards {
   constructor(
     private readonly client: WebClient,
@@ -12,10 +16,11 @@ export class SlackApprovalCards implements ApprovalCards {
     private readonly channel: string | undefined,
     private readonly dm: (userId: string) => Promise<string>,
     private readonly onError: (err: unknown, what: string) => void,
+    private readonly words: Words,
   ) {}
 
   async post(request: AccessRequest, approvers: string[]): Promise<AccessRequest['cards']> {
-    const message = approvalCard(request, this.clock.now());
+    const message = approvalCard(request, this.clock.now(), this.words);
     const targets = this.channel ? [Promise.resolve(this.channel)] : approvers.map((u) => this.dm(u));
     const cards: AccessRequest['cards'] = [];
     for (const target of targets) {
@@ -32,7 +37,7 @@ export class SlackApprovalCards implements ApprovalCards {
   }
 
   async update(request: AccessRequest): Promise<void> {
-    const message = approvalCard(request, this.clock.now());
+    const message = approvalCard(request, this.clock.now(), this.words);
     await Promise.all(
       request.cards.map((card) => this.client.chat.update({ channel: card.channel, ts: card.ts, ...message }).catch((err) => this.onError(err, 'update approval card'))),
     );

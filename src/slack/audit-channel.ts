@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { AuditEvent } from '../domain/ports';
 import { scrub } from '../log';
-import { auditLine } from './text/audit';
+import type { Words } from './text/words';
 
 /**
  * The policy's audit channel: a line per grant and request event, posted in the background and in
@@ -14,10 +14,12 @@ export class SlackAuditChannel {
     private readonly client: WebClient,
     private readonly channel: string,
     private readonly onError: (err: unknown, event: string) => void,
+    /** The policy's language: the channel is shared. */
+    private readonly words: Words,
   ) {}
 
   post(event: AuditEvent): void {
-    const line = auditLine(event);
+    const line = this.words.auditLine(event);
     if (!line) return;
     // Audit events carry no token; scrubbing anything shaped like one is a second lock.
     const text = scrub(line);

@@ -18,10 +18,7 @@ export class DmChannels {
       this.known.set(userId, id);
       return id;
     } catch (err) {
-      throw new DeliveryError(
-        `conversations.open for ${userId} failed: ${slackError(err)}`,
-        'I could not open a DM with you, so nothing was issued. Make sure you can message the Karpor token app, then try again.',
-      );
+      throw new DeliveryError(`conversations.open for ${userId} failed: ${slackError(err)}`, 'open-dm');
     }
   }
 }

@@ -4,7 +4,7 @@ import type { Policy } from '../domain/policy';
 import type { Directory } from '../domain/ports';
 
 /** The scopes the bot's features use (manifest.yml requests exactly these). */
-export const NEEDED_SCOPES = ['commands', 'chat:write', 'im:write', 'usergroups:read'];
+export const NEEDED_SCOPES = ['commands', 'chat:write', 'im:write', 'usergroups:read', 'users:read'];
 
 /** What the doctor asks Slack. */
 export interface SlackProbe {

@@ -8,15 +8,19 @@ import type { Notification } from '../domain/messages';
 import type { BreakGlassMessage } from '../domain/break-glass';
 import { breakGlassCard } from './messages/break-glass';
 import type { DmChannels } from './dm-channels';
-import { say } from './text/answers';
+import type { PeopleWords } from './text/words';
 
-/** The Notifier port over the Slack Web API (with the DM channel known, a token costs two calls). */
+/**
+ * The Notifier port over the Slack Web API (with the DM channel known, a token costs two calls).
+ * What goes to one person is in their language; break-glass cards, which everyone shares, in the policy's.
+ */
 export class SlackNotifier implements Notifier {
   constructor(
     private readonly client: WebClient,
     private readonly clock: Clock,
     private readonly dms: DmChannels,
     private readonly cards: ApprovalCards,
+    private readonly words: PeopleWords,
     private readonly approvalsChannel?: string,
   ) {}
 
@@ -26,34 +30,33 @@ export class SlackNotifier implements Notifier {
 
   async deliverToken(delivery: TokenDelivery): Promise<void> {
     const userId = delivery.grant.userId;
-    const channel = await this.dms.of(userId);
+    const [channel, w] = await Promise.all([this.dms.of(userId), this.words.of(userId)]);
     const now = this.clock.now();
     try {
-      await this.client.chat.postEphemeral({ channel, user: userId, ...tokenMessage(delivery, now) });
+      await this.client.chat.postEphemeral({ channel, user: userId, ...tokenMessage(delivery, now, w) });
     } catch (err) {
-      throw new DeliveryError(
-        `postEphemeral to ${userId} failed: ${slackError(err)}`,
-        'I could not put the token in your DM with me, so I revoked it again. Open a DM with the Karpor token app (Apps → Karpor tokens) and try again.',
-      );
+      throw new DeliveryError(`postEphemeral to ${userId} failed: ${slackError(err)}`, 'post-token');
     }
     // The card is a convenience; the token already reached the person.
-    await this.client.chat.postMessage({ channel, ...grantCard(delivery.grant) }).catch(() => undefined);
+    await this.client.chat.postMessage({ channel, ...grantCard(delivery.grant, w) }).catch(() => undefined);
   }
 
   /** The approvals channel (when there is one) and every confirmer's DM; one failed copy does not stop the others. */
   async announceBreakGlass(grant: Grant, confirmers: string[]): Promise<void> {
-    const card = breakGlassCard(grant, this.clock.now());
+    const card = breakGlassCard(grant, this.clock.now(), this.words.shared);
     const targets = [...(this.approvalsChannel ? [Promise.resolve(this.approvalsChannel)] : []), ...confirmers.map((u) => this.dms.of(u))];
     const posted = await Promise.allSettled(targets.map(async (target) => this.client.chat.postMessage({ channel: await target, ...card })));
     if (posted.every((p) => p.status === 'rejected')) throw new Error('no break-glass card could be posted');
   }
 
-  tell(userId: string, message: Notification | BreakGlassMessage): Promise<void> {
-    return this.postToDm(userId, { text: say(message) });
+  async tell(userId: string, message: Notification | BreakGlassMessage): Promise<void> {
+    const w = await this.words.of(userId);
+    await this.postToDm(userId, { text: w.say(message) });
   }
 
-  remindExpiry(grant: Grant): Promise<void> {
-    return this.postToDm(grant.userId, expiryReminder(grant));
+  async remindExpiry(grant: Grant): Promise<void> {
+    const w = await this.words.of(grant.userId);
+    await this.postToDm(grant.userId, expiryReminder(grant, w));
   }
 
   /** A lasting message in the person's DM with the bot. */

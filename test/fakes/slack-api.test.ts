@@ -154,8 +154,16 @@ describe('fake Slack Web API', () => {
     const web = client(fake);
     const info = await web.users.info({ user: 'U001' });
     expect(info.user).toMatchObject({ id: 'U001', name: 'alice', real_name: 'Alice A', is_bot: false });
+    expect(info.user).not.toHaveProperty('locale');
     expect((await expectSlackError(web.users.info({ user: 'U404' }))).data.error).toBe('user_not_found');
     expect((await expectSlackError(web.apiCall('no.such.method'))).data.error).toBe('unknown_method');
+  });
+
+  test('users.info says the locale only when asked (Slack\'s default en-US unless set)', async () => {
+    const web = client(fake);
+    expect((await web.users.info({ user: 'U001', include_locale: true })).user?.locale).toBe('en-US');
+    fake.setLocale('U001', 'zh-CN');
+    expect((await web.users.info({ user: 'U001', include_locale: true })).user?.locale).toBe('zh-CN');
   });
 
   test('429 with Retry-After: a retrying client waits and then succeeds', async () => {

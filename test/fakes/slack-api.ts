@@ -28,6 +28,8 @@ export interface FakeUser {
   id: string;
   name: string;
   realName?: string;
+  /** The language the person chose in Slack (`users.info` with include_locale); Slack's default, `en-US`, when not set. */
+  locale?: string;
 }
 
 export interface FakeSlackOptions {
@@ -124,6 +126,8 @@ export interface FakeSlack {
   homes: Map<string, any>;
   setUsergroups(groups: FakeUserGroup[]): void;
   setPlanUpgradeRequired(required: boolean): void;
+  /** The person's Slack language from now on (with no user list configured, any ID may be given one). */
+  setLocale(userId: string, locale: string): void;
   /** Inject a fault for `method` ('response_url' targets response URLs). Faults queue up per method. */
   fault(method: string, f: FaultSpec): void;
   clearFaults(): void;
@@ -294,7 +298,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     ...(m.attachments ? { attachments: m.attachments } : {}),
   });
 
-  const userObject = (u: FakeUser, isBot = false) => ({
+  const locales = new Map<string, string>();
+  const userObject = (u: FakeUser, isBot = false, includeLocale = false) => ({
     id: u.id,
     team_id: teamId,
     name: u.name,
@@ -319,6 +324,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     is_bot: isBot,
     is_app_user: false,
     updated: groupCreated,
+    ...(includeLocale && { locale: locales.get(u.id) ?? u.locale ?? 'en-US' }),
   });
 
   const subteamObject = (g: FakeUserGroup, includeUsers: boolean, includeCount: boolean) => ({
@@ -583,8 +589,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       if (id === botUserId) {
         return { user: userObject({ id: botUserId, name: FAKE_SLACK_DEFAULTS.botName }, true) };
       }
-      if (typeof id !== 'string' || !users.has(id)) throw new SlackError('user_not_found');
-      return { user: userObject(users.get(id)!) };
+      // With no user list configured every well-formed ID is someone, as for requireUser.
+      if (typeof id !== 'string' || !(users.has(id) || (users.size === 0 && /^[UW][A-Z0-9]{2,20}$/.test(id)))) throw new SlackError('user_not_found');
+      return { user: userObject(users.get(id) ?? { id, name: id.toLowerCase() }, false, truthy(args.include_locale)) };
     },
   };
 
@@ -789,6 +796,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
     setPlanUpgradeRequired(required) {
       planUpgradeRequired = required;
+    },
+    setLocale(userId, locale) {
+      locales.set(userId, locale);
     },
     fault(method, f) {
       const queue = faults.get(method) ?? [];

@@ -235,3 +235,15 @@ test('the Home tab: the approver finds the request waiting for them; the enginee
   await openChannel('dm');
   tokens.fromHome = await tokenIn(tokenMessage().filter({ hasText: 'Your Karpor guest token' }).last());
 });
+
+test('the check-up: the approver runs the doctor and reads a line per check', async () => {
+  await actAs(PERSON.approver);
+  await openChannel('dm');
+  await type('/karpor-token doctor');
+  const answer = message('Karpor token bot check-up').filter({ hasText: 'Token maximum' });
+  await answer.waitFor();
+  const text = (await answer.textContent()) ?? '';
+  expect(text).toContain('RBAC is on');
+  expect(text).toMatch(/Reads are open without a token|Reads need a token/);
+  await shot('12-approver-doctor');
+});

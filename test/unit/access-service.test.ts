@@ -132,9 +132,9 @@ describe('command: failures become specific answers with a reference', () => {
 
   test('a token that could not be delivered is revoked at once', async () => {
     const w = world();
-    w.notifier.failDelivery = new DeliveryError('chat.postMessage: cannot_dm_bot', 'I could not DM you; open a DM with me and try again.');
+    w.notifier.failDelivery = new DeliveryError('chat.postEphemeral: cannot_dm_bot', 'post-token');
     const { texts } = await say(w, U.eng, 'guest');
-    expect(texts).toEqual(['I could not DM you; open a DM with me and try again. (ref ref-1)']);
+    expect(texts).toEqual(['I could not put the token in your DM with me, so I revoked it again. Open a DM with the Karpor token app (Apps → Karpor tokens) and try again. (ref ref-1)']);
     expect(w.hub.callsOf('issue')).toHaveLength(1);
     expect(w.hub.revoked).toEqual(['grant00001']);
     expect(w.hub.grantsById.size).toBe(0);
@@ -170,21 +170,21 @@ describe('command: failures become specific answers with a reference', () => {
 
   test('someone the bot cannot DM is told so, and no token is made for them', async () => {
     const w = world();
-    w.notifier.unreachable = new DeliveryError('conversations.open: cannot_dm_bot', 'I could not open a DM with you, so nothing was issued.');
+    w.notifier.unreachable = new DeliveryError('conversations.open: cannot_dm_bot', 'open-dm');
     const { texts } = await say(w, U.eng, 'guest');
-    expect(texts).toEqual(['I could not open a DM with you, so nothing was issued. (ref ref-1)']);
+    expect(texts).toEqual(['I could not open a DM with you, so nothing was issued. Make sure you can message the Karpor token app, then try again. (ref ref-1)']);
     expect(w.hub.callsOf('issue')).toHaveLength(0);
     expect(w.hub.callsOf('ensureIdentity')).toHaveLength(0);
   });
 
   test('a failing revoke after a failed delivery still reports the delivery failure', async () => {
     const w = world();
-    w.notifier.failDelivery = new DeliveryError('dm failed', 'I could not DM you.');
+    w.notifier.failDelivery = new DeliveryError('dm failed', 'post-token');
     w.hub.revoke = async () => {
       throw new Error('hub down too');
     };
     const { texts } = await say(w, U.eng, 'guest');
-    expect(texts).toEqual(['I could not DM you. (ref ref-1)']);
+    expect(texts).toEqual([expect.stringMatching(/^I could not put the token in your DM with me, so I revoked it again\..* \(ref ref-1\)$/)]);
   });
 });
 

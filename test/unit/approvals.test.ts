@@ -351,7 +351,7 @@ describe('failed delivery', () => {
   test('a token nobody received is revoked and the requester is told', async () => {
     const w = world();
     const req = await open(w, U.plat, { role: 'admin', reason: 'x' });
-    w.notifier.failDelivery = new DeliveryError('chat.postEphemeral: user_not_in_channel', 'I could not DM you.');
+    w.notifier.failDelivery = new DeliveryError('chat.postEphemeral: user_not_in_channel', 'post-token');
     expect(await approveAs(w, req.id, U.appr1)).toBe(`Approved. <@${U.plat}> gets the token now.`);
 
     expect(w.hub.callsOf('issue')).toHaveLength(1);

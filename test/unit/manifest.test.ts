@@ -24,7 +24,7 @@ test('the manifest declares what the bot uses: its command, interactivity, the s
   expect(manifest.features.slash_commands.map((c: { command: string }) => c.command)).toEqual([COMMAND]);
   expect(manifest.features.slash_commands[0].should_escape).toBe(true);
   expect(manifest.settings.interactivity.is_enabled).toBe(true);
-  expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'commands', 'im:write', 'usergroups:read']);
+  expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'commands', 'im:write', 'usergroups:read', 'users:read']);
 });
 
 test('the Home tab is on and the bot hears when it is opened (src/slack/events/app-home.ts)', () => {

@@ -7,6 +7,8 @@ import type { AccessRequest } from '../../src/domain/request';
 import { approvalCard, pendingMessage } from '../../src/slack/messages/approval';
 import { grantCard, expiryReminder } from '../../src/slack/messages/token';
 import { say, USAGE } from '../../src/slack/text/answers';
+import { CATALOGUE, type Words } from '../../src/slack/text/words';
+import { USAGE as ZH_USAGE } from '../../src/slack/text/zh-CN/answers';
 import { cleanText, slackMarkup } from '../../src/slack/text/markup';
 import { denyReasonSubmitted, reasonSubmitted } from '../../src/slack/views/request-views';
 import { person, samplePolicy, U } from './fakes';
@@ -59,8 +61,8 @@ function grant(reason: string): Grant {
   return { id: 'k3x9m2p7q4', userId: U.plat, role: 'admin', serviceAccount: 'karpor-admin', namespace: 'karpor', grantedAt: NOW, expiresAt: new Date(NOW.getTime() + 3600_000), reason, approvedBy: [U.appr1] };
 }
 
-/** Every message builder that can show typed text, each with `text` in every typed field. */
-function everything(text: string): string[] {
+/** Every message builder that can show typed text, each with `text` in every typed field, in one language. */
+function everything(text: string, w: Words): string[] {
   const decided = { decidedBy: U.appr1, decidedAt: NOW };
   const reqs = [
     request({ reason: text }),
@@ -82,8 +84,8 @@ function everything(text: string): string[] {
   if (!parsed.ok) messages.push(parsed.reason);
   const guest = parseCommand(`admin 1h -- ${text}`, slackMarkup);
   if (!guest.ok) messages.push(guest.reason);
-  const blocks = [...reqs.map((r) => approvalCard(r, NOW)), ...reqs.map(pendingMessage), grantCard(grant(text)), expiryReminder(grant(text))];
-  return [...messages.map(say), ...blocks.map((b) => JSON.stringify(b))];
+  const blocks = [...reqs.map((r) => approvalCard(r, NOW, w)), ...reqs.map((r) => pendingMessage(r, w)), grantCard(grant(text), w), expiryReminder(grant(text), w)];
+  return [...messages.map((m) => w.say(m)), ...blocks.map((b) => JSON.stringify(b))];
 }
 
 /** The mentions the bot itself writes (of the people in the request), which are meant; the usage line names `<role>` in code. */
@@ -99,12 +101,12 @@ describe('text people type never becomes markup for others', () => {
     expect(dm).toContain('&lt;https://evil.example|Re-authenticate here&gt;');
   });
 
-  test('any typed text in any message: no link, mention or broadcast comes of it', () => {
+  test.each(Object.entries(CATALOGUE))('any typed text in any message (%s): no link, mention or broadcast comes of it', (_language, w) => {
     fc.assert(
       fc.property(typedText, (text) => {
-        for (const out of everything(text)) {
+        for (const out of everything(text, w)) {
           // Everything left after the bot's own mentions and date tokens is literal: no `<` means no link, mention or broadcast.
-          expect(out.replace(OWN_MENTIONS, '').replace(OWN_DATES, '').replaceAll(USAGE, '')).not.toMatch(/</);
+          expect(out.replace(OWN_MENTIONS, '').replace(OWN_DATES, '').replaceAll(USAGE, '').replaceAll(ZH_USAGE, '')).not.toMatch(/</);
         }
       }),
       { numRuns: 500 },

@@ -5,14 +5,17 @@ import type { Approvals } from '../../domain/approvals';
 import type { Reply } from '../../domain/ports';
 import { continueWithApproval } from '../approval-prompt';
 import { ACTION } from '../messages/ids';
-import { endedGrantCard } from '../messages/token';
+import { revokedGrantCard } from '../messages/token';
 import { ephemeralReply } from '../reply';
+import type { PeopleWords } from '../text/words';
 
 export interface GrantButtonDeps {
   service: AccessService;
   approvals: Approvals;
   client: WebClient;
   replyInDm: (userId: string) => Reply;
+  /** Each person's language (English without). */
+  words?: PeopleWords;
 }
 
 /** What the callbacks read of Bolt's arguments (tests give fakes of these). */
@@ -31,7 +34,7 @@ export function register(app: App, deps: GrantButtonDeps): void {
 export function showAgainClick(deps: GrantButtonDeps) {
   return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
     await ack();
-    const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id));
+    const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id), deps.words?.of(body.user.id));
     const answer = await deps.service.guarded(body.user.id, 'show again', () => deps.service.showAgain(body.user.id, action.value ?? ''), reply);
     if (answer) await reply(answer);
   };
@@ -40,13 +43,13 @@ export function showAgainClick(deps: GrantButtonDeps) {
 export function revokeClick(deps: GrantButtonDeps) {
   return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
     await ack();
-    const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id));
+    const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id), deps.words?.of(body.user.id));
     const answer = await deps.service.guarded(body.user.id, 'revoke', () => deps.service.revokeGrant(body.user.id, action.value ?? ''), reply);
     if (!answer) return;
     await reply(answer.message);
     // The card of a revoked grant loses its buttons (a click on the Home tab has no card to redraw).
     if (answer.revoked && answer.revoked.userId === body.user.id && respond) {
-      await respond({ replace_original: true, ...endedGrantCard(answer.revoked, 'was revoked') }).catch(() => undefined);
+      await respond({ replace_original: true, ...revokedGrantCard(answer.revoked, await deps.words?.of(body.user.id)) }).catch(() => undefined);
     }
   };
 }
@@ -54,7 +57,7 @@ export function revokeClick(deps: GrantButtonDeps) {
 export function extendClick(deps: GrantButtonDeps) {
   return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
     await ack();
-    const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id));
+    const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id), deps.words?.of(body.user.id));
     const outcome = await deps.service.guarded(body.user.id, 'extend', () => deps.service.extend(body.user.id, action.value ?? '', reply), reply);
     if (outcome) await continueWithApproval(outcome, { userId: body.user.id, triggerId: body.trigger_id, reply, ...deps });
   };

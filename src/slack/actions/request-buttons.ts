@@ -28,7 +28,7 @@ async function allowed(limit: ClickLimit, userId: string, reply: Reply): Promise
 export function approveClick(deps: RequestButtonDeps, limit = new ClickLimit()) {
   return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
     await ack();
-    const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id));
+    const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id), deps.words?.of(body.user.id));
     if (!(await allowed(limit, body.user.id, reply))) return;
     await deps.service.guarded(body.user.id, 'approve', () => deps.approvals.approve(action.value ?? '', body.user.id, reply), reply);
   };
@@ -38,10 +38,10 @@ export function approveClick(deps: RequestButtonDeps, limit = new ClickLimit()) 
 export function denyClick(deps: RequestButtonDeps, limit = new ClickLimit()) {
   return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
     await ack();
-    const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id));
+    const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id), deps.words?.of(body.user.id));
     if (!(await allowed(limit, body.user.id, reply))) return;
     await deps.service.guarded(body.user.id, 'deny', async () => {
-      await deps.client.views.open({ trigger_id: body.trigger_id, view: denyModal(action.value ?? '') });
+      await deps.client.views.open({ trigger_id: body.trigger_id, view: denyModal(action.value ?? '', await deps.words?.of(body.user.id)) });
     }, reply);
   };
 }
@@ -49,7 +49,7 @@ export function denyClick(deps: RequestButtonDeps, limit = new ClickLimit()) {
 export function cancelClick(deps: RequestButtonDeps, limit = new ClickLimit()) {
   return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
     await ack();
-    const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id));
+    const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(body.user.id), deps.words?.of(body.user.id));
     if (!(await allowed(limit, body.user.id, reply))) return;
     await deps.service.guarded(body.user.id, 'cancel', () => deps.approvals.cancel(action.value ?? '', body.user.id, reply), reply);
   };

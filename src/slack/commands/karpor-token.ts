@@ -3,6 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import type { AccessService, CommandOutcome } from '../../domain/access-service';
 import type { Approvals } from '../../domain/approvals';
 import type { Reply } from '../../domain/ports';
+import type { PeopleWords } from '../text/words';
 import { continueWithApproval } from '../approval-prompt';
 import { ephemeralReply } from '../reply';
 import type { WorkQueue } from '../work-queue';
@@ -14,6 +15,8 @@ export interface CommandDeps {
   approvals: Approvals;
   client: WebClient;
   replyInDm: (userId: string) => Reply;
+  /** Each person's language (English without). */
+  words?: PeopleWords;
   /** Told how each command ended and, for an issued token, how long it took to reach the DM. */
   observe?: (result: string, seconds: number) => void;
   /** Bounds the commands worked on at once (after their ack). */
@@ -36,7 +39,7 @@ export function karporTokenCommand(deps: CommandDeps) {
     const started = process.hrtime.bigint();
     await ack();
     await deps.queue.run(async () => {
-      const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(command.user_id));
+      const reply = ephemeralReply(respond as RespondFn, deps.replyInDm(command.user_id), deps.words?.of(command.user_id));
       const outcome = await deps.service.command(command.user_id, command.text, reply);
       deps.observe?.(resultOf(outcome), Number(process.hrtime.bigint() - started) / 1e9);
       await continueWithApproval(outcome, { userId: command.user_id, triggerId: command.trigger_id, reply, ...deps });

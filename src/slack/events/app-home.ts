@@ -6,6 +6,7 @@ import type { Reply } from '../../domain/ports';
 import type { ButtonArgs } from '../actions/grant-buttons';
 import { continueWithApproval } from '../approval-prompt';
 import { ACTION } from '../messages/ids';
+import type { PeopleWords } from '../text/words';
 import type { HomeTabs } from './home-tabs';
 
 export interface AppHomeDeps {
@@ -14,6 +15,8 @@ export interface AppHomeDeps {
   approvals: Approvals;
   client: WebClient;
   replyInDm: (userId: string) => Reply;
+  /** Each person's language (English without). */
+  words?: PeopleWords;
   onError: (err: unknown, userId: string) => void;
 }
 

@@ -3,6 +3,7 @@ import { homeOf, homesTouched } from '../../domain/home';
 import { roleByAlias, type Policy } from '../../domain/policy';
 import type { AuditEvent, Clock, Directory, Hub, RequestStore } from '../../domain/ports';
 import { homeView } from '../messages/app-home';
+import type { PeopleWords } from '../text/words';
 
 export interface HomeTabsDeps {
   client: WebClient;
@@ -11,6 +12,8 @@ export interface HomeTabsDeps {
   hub: Pick<Hub, 'grants'>;
   store: Pick<RequestStore, 'list'>;
   clock: Clock;
+  /** Each Home is in its person's language. */
+  words: PeopleWords;
   /** Changes within this time are published once per person. */
   debounceMs: number;
   onError: (err: unknown, userId: string) => void;
@@ -42,9 +45,9 @@ export class HomeTabs {
   }
 
   async publish(userId: string): Promise<void> {
-    const { client, policy, directory, hub, store, clock } = this.deps;
-    const [person, grants, pending] = await Promise.all([directory.person(userId), hub.grants({ userId }), store.list({ state: 'pending' })]);
-    await client.views.publish({ user_id: userId, view: homeView(homeOf(policy, person, grants, pending, clock.now())) });
+    const { client, policy, directory, hub, store, clock, words } = this.deps;
+    const [person, grants, pending, w] = await Promise.all([directory.person(userId), hub.grants({ userId }), store.list({ state: 'pending' }), words.of(userId)]);
+    await client.views.publish({ user_id: userId, view: homeView(homeOf(policy, person, grants, pending, clock.now()), w) });
   }
 
   /** The person's Home is redrawn shortly (never in the way of the answer being sent now). */

@@ -1,6 +1,6 @@
 import type { Button, KnownBlock, View } from '@slack/types';
 import type { Home } from '../../domain/home';
-import { HOME } from '../text/app-home';
+import { EN, type Words } from '../text/words';
 import { ACTION } from './ids';
 
 const button = (action_id: string, text: string, value: string, style?: 'primary' | 'danger'): Button => ({
@@ -17,7 +17,8 @@ const heading = (text: string): KnownBlock => ({ type: 'header', text: { type: '
 const MAX_ITEMS = 15;
 
 /** The Home tab of one person: their grants, their requests, what waits for them, what they may ask for. */
-export function homeView(home: Home): View {
+export function homeView(home: Home, w: Words = EN): View {
+  const HOME = w.home;
   const blocks: KnownBlock[] = [heading(HOME.title), { type: 'context', elements: [{ type: 'mrkdwn', text: `${HOME.intro} ${HOME.updated(home.now)}` }] }];
 
   blocks.push(heading(HOME.grantsHeading));

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import { relative, type Grant } from '../../domain/grant';
-import { slackDate } from '../text/markup';
+import type { Grant } from '../../domain/grant';
 import type { TokenDelivery } from '../../domain/ports';
+import { EN, type Words } from '../text/words';
 import { ACTION } from './ids';
 
 export interface SlackMessage {
@@ -10,62 +10,47 @@ export interface SlackMessage {
 }
 
 /** The ephemeral DM that carries the token: what it is, until when, and how to use it. */
-export function tokenMessage({ grant, token, tokenExpiresAt, dashboardUrl }: TokenDelivery, now: Date): SlackMessage {
-  const where = dashboardUrl ? `<${dashboardUrl}|the Karpor dashboard>` : 'the Karpor dashboard';
+export function tokenMessage({ grant, token, tokenExpiresAt, dashboardUrl }: TokenDelivery, now: Date, w: Words = EN): SlackMessage {
+  const words = w.cards.token;
+  const where = dashboardUrl ? `<${dashboardUrl}|${words.dashboard}>` : words.dashboard;
   // The hub makes no token shorter than 10 minutes: near the end, the token alone outlasts the grant.
   const outlasts = tokenExpiresAt && tokenExpiresAt.getTime() > grant.expiresAt.getTime() + 60_000;
-  const floor = outlasts
-    ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: `:warning: The hub makes no token shorter than 10 minutes, so this one is signed until ${slackDate(tokenExpiresAt)}. It stops working within a minute of the grant's end at ${slackDate(grant.expiresAt)}, when I delete the grant; only if the bot is down then does it last until ${slackDate(tokenExpiresAt)}.` }] }]
-    : [];
+  const floor = outlasts ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: words.outlasts(grant, tokenExpiresAt) }] }] : [];
   return {
     // The notification preview: never the token itself.
-    text: `Your Karpor ${grant.role} token, valid until ${slackDate(grant.expiresAt)}`,
+    text: words.preview(grant),
     blocks: [
-      {
-        type: 'section',
-        text: { type: 'mrkdwn', text: `*Your Karpor \`${grant.role}\` token* — valid until *${slackDate(grant.expiresAt)}* (${relative(grant.expiresAt, now)}).` },
-      },
+      { type: 'section', text: { type: 'mrkdwn', text: words.heading(grant, now) } },
       { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${token}\`\`\`` } },
-      {
-        type: 'context',
-        elements: [
-          {
-            type: 'mrkdwn',
-            text: `Paste it into the login page of ${where}. This message is visible only to you and is not stored; use *Show token again* on the grant card below if you lose it. Grant \`${grant.id}\`.`,
-          },
-        ],
-      },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: words.howTo(where, grant) }] },
       ...floor,
     ],
   };
 }
 
 /** The lasting DM card for a grant: no token, but the buttons to get one again or to revoke. No relative time: it would go stale. */
-export function grantCard(grant: Grant): SlackMessage {
-  const approved = grant.approvedBy?.length ? ` Approved by ${grant.approvedBy.map((u) => `<@${u}>`).join(', ')}.` : '';
+export function grantCard(grant: Grant, w: Words = EN): SlackMessage {
+  const words = w.cards.grant;
   return {
-    text: `Karpor grant ${grant.id}: ${grant.role} until ${slackDate(grant.expiresAt)}`,
+    text: words.preview(grant),
     blocks: [
-      {
-        type: 'section',
-        text: { type: 'mrkdwn', text: `:key: Karpor grant \`${grant.id}\`: *${grant.role}* until ${slackDate(grant.expiresAt)}.${approved}` },
-      },
+      { type: 'section', text: { type: 'mrkdwn', text: words.text(grant) } },
       {
         type: 'actions',
         block_id: `grant_${grant.id}`,
         elements: [
-          { type: 'button', action_id: ACTION.showAgain, text: { type: 'plain_text', text: 'Show token again' }, value: grant.id },
+          { type: 'button', action_id: ACTION.showAgain, text: { type: 'plain_text', text: words.showAgain }, value: grant.id },
           {
             type: 'button',
             action_id: ACTION.revokeGrant,
             style: 'danger',
-            text: { type: 'plain_text', text: 'Revoke now' },
+            text: { type: 'plain_text', text: words.revoke },
             value: grant.id,
             confirm: {
-              title: { type: 'plain_text', text: 'Revoke this grant?' },
-              text: { type: 'plain_text', text: 'Every token of this grant stops working within 10 seconds.' },
-              confirm: { type: 'plain_text', text: 'Revoke' },
-              deny: { type: 'plain_text', text: 'Keep it' },
+              title: { type: 'plain_text', text: words.revokeConfirmTitle },
+              text: { type: 'plain_text', text: words.revokeConfirmText },
+              confirm: { type: 'plain_text', text: words.revokeConfirm },
+              deny: { type: 'plain_text', text: words.revokeKeep },
             },
           },
         ],
@@ -74,20 +59,20 @@ export function grantCard(grant: Grant): SlackMessage {
   };
 }
 
-/** The card once its grant has ended, so nobody clicks dead buttons. */
-export function endedGrantCard(grant: Pick<Grant, 'id' | 'role'>, why: string): SlackMessage {
-  const text = `Karpor grant \`${grant.id}\` (${grant.role}) ${why}.`;
+/** The card once its grant was revoked, so nobody clicks dead buttons. */
+export function revokedGrantCard(grant: Pick<Grant, 'id' | 'role'>, w: Words = EN): SlackMessage {
+  const text = w.cards.grant.revoked(grant);
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:lock: ${text}` } }] };
 }
 
 /** Shortly before the end: when (no relative time: the DM stays), and a button to ask for the same role again. */
-export function expiryReminder(grant: Grant): SlackMessage {
-  const text = `Your Karpor \`${grant.role}\` grant \`${grant.id}\` ends ${slackDate(grant.expiresAt)}.`;
+export function expiryReminder(grant: Grant, w: Words = EN): SlackMessage {
+  const text = w.cards.grant.reminder(grant);
   return {
     text,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `:hourglass: ${text}` } },
-      { type: 'actions', elements: [{ type: 'button', action_id: ACTION.extend, text: { type: 'plain_text', text: 'Extend' }, value: grant.id }] },
+      { type: 'actions', elements: [{ type: 'button', action_id: ACTION.extend, text: { type: 'plain_text', text: w.cards.grant.extend }, value: grant.id }] },
     ],
   };
 }

@@ -1,4 +1,4 @@
-import { DirectoryUnavailableError, HubError, TokenRefusedError, UserFacingError, type HubErrorKind } from '../../domain/errors';
+import { DeliveryError, DirectoryUnavailableError, HubError, TokenRefusedError, UserFacingError, type HubErrorKind } from '../../domain/errors';
 import { formatDuration } from '../../domain/duration';
 import { relative } from '../../domain/grant';
 import type { Message } from '../../domain/messages';
@@ -24,6 +24,12 @@ const HUB_TROUBLE: Record<HubErrorKind, string> = {
   'not-found': 'Something the bot needs on the Karpor hub is missing. Please tell your Karpor administrators.',
   conflict: 'Someone changed the same thing on the Karpor hub at the same moment. Try again.',
   invalid: 'The Karpor hub refused the request. Please tell your Karpor administrators.',
+};
+
+/** Why the token did not reach the person. */
+const UNDELIVERED: Record<DeliveryError['failed'], string> = {
+  'open-dm': 'I could not open a DM with you, so nothing was issued. Make sure you can message the Karpor token app, then try again.',
+  'post-token': 'I could not put the token in your DM with me, so I revoked it again. Open a DM with the Karpor token app (Apps → Karpor tokens) and try again.',
 };
 
 /** Why a new token was not handed out: the hub's answer to the dashboard's login check with it. */
@@ -184,6 +190,7 @@ export function say(m: Message): string {
     case 'failed':
       if (m.error instanceof HubError && !m.error.userMessage) return `${HUB_TROUBLE[m.error.kind]} (ref ${m.ref})`;
       if (m.error instanceof UserFacingError) return `${m.error.userMessage} (ref ${m.ref})`;
+      if (m.error instanceof DeliveryError) return `${UNDELIVERED[m.error.failed]} (ref ${m.ref})`;
       if (m.error instanceof TokenRefusedError) return `${tokenRefused(m.error.status)} (ref ${m.ref})`;
       if (m.error instanceof DirectoryUnavailableError) return `I cannot check your Slack user groups right now, so I can give you nothing. Try again in a few minutes. (ref ${m.ref})`;
       return `Something went wrong on my side; nothing was issued. Try again, and tell your Karpor administrators if it keeps happening (ref ${m.ref}).`;

@@ -39,3 +39,5 @@ export const HOME = {
   roles: (roles: RolePolicy[]) =>
     roles.map((r) => `\`${r.alias}\`: ${formatDuration(r.defaultSeconds)} by default, up to ${formatDuration(r.maxSeconds)}${r.approval ? ', needs approval' : ''}`).join('\n'),
 };
+
+export type HomeWords = typeof HOME;

@@ -11,7 +11,8 @@ const role = (e: AuditEvent) => `*${escapeMrkdwn(String(e.role ?? '?'))}*`;
 const long = (e: AuditEvent) => (typeof e.seconds === 'number' ? ` for ${formatDuration(e.seconds)}` : '');
 const why = (v: unknown, label = 'why') => (typeof v === 'string' && v ? `; ${label}: “${escapeMrkdwn(v.replace(/\s+/g, ' '))}”` : '');
 
-const LINES: Record<string, (e: AuditEvent) => string> = {
+/** The line of each event the channel carries. */
+export const AUDIT_LINES: Record<string, (e: AuditEvent) => string> = {
   'grant.issued': (e) => `:key: ${who(e.user)} got ${role(e)}${long(e)} (grant ${code(e.grant)})${e.approvedBy ? `, approved by ${people(e.approvedBy)}` : ''}${why(e.reason)}`,
   'grant.shown-again': (e) => `:eyes: ${who(e.user)} had a fresh token of grant ${code(e.grant)} (${role(e)}) shown again`,
   'grant.revoked': (e) => `:lock: grant ${code(e.grant)} of ${who(e.user)} (${role(e)}) revoked by ${e.by === 'policy' ? 'the policy' : who(e.by)}`,
@@ -28,5 +29,5 @@ const LINES: Record<string, (e: AuditEvent) => string> = {
 
 /** The line for an audit event, or undefined for events the channel does not carry. */
 export function auditLine(event: AuditEvent): string | undefined {
-  return LINES[event.event]?.(event);
+  return AUDIT_LINES[event.event]?.(event);
 }

@@ -25,23 +25,39 @@ export const ANONYMOUS_ROLE_PATCH = [
 ];
 export const CLOSE_ANONYMOUS_READS = `kubectl patch clusterrole anonymous --type=json -p '${JSON.stringify(ANONYMOUS_ROLE_PATCH)}'`;
 
-/** One mrkdwn line per finding: ✅/⚠️/❌, what was found, and what to do about it. */
-export function doctorLine(f: Finding, now: Date): string {
-  return `${MARK[f.status]} ${words(f, now)}`;
+/** The check-up's words in one language; the blocks are the same in every one. */
+export interface DoctorWords {
+  heading: string;
+  /** How the findings add up: "everything checked is as it should be", "1 problem and 2 warnings". */
+  verdict(fails: number, warns: number): string;
+  /** The message's preview: the heading and the verdict. */
+  title(verdict: string): string;
+  checked(verdict: string, now: Date): string;
+  /** What was found and what to do about it. */
+  finding(f: Finding, now: Date): string;
 }
 
-export function doctorMessage(findings: readonly Finding[], now: Date): { text: string; blocks: KnownBlock[] } {
-  const fails = findings.filter((f) => f.status === 'fail').length;
-  const warns = findings.filter((f) => f.status === 'warn').length;
-  const verdict =
-    overall(findings) === 'ok' ? 'everything checked is as it should be' : list([...(fails ? [count(fails, 'problem')] : []), ...(warns ? [count(warns, 'warning')] : [])]);
-  const title = `Karpor token bot check-up: ${verdict}`;
+export const DOCTOR: DoctorWords = {
+  heading: 'Karpor token bot check-up',
+  verdict: (fails, warns) => (fails + warns === 0 ? 'everything checked is as it should be' : list([...(fails ? [count(fails, 'problem')] : []), ...(warns ? [count(warns, 'warning')] : [])])),
+  title: (verdict) => `Karpor token bot check-up: ${verdict}`,
+  checked: (verdict, now) => `${verdict} (checked ${slackDate(now)}).`,
+  finding: (f, now) => words(f, now),
+};
+
+/** One mrkdwn line per finding: ✅/⚠️/❌, what was found, and what to do about it. */
+export function doctorLine(f: Finding, now: Date, w: DoctorWords = DOCTOR): string {
+  return `${MARK[f.status]} ${w.finding(f, now)}`;
+}
+
+export function doctorMessage(findings: readonly Finding[], now: Date, w: DoctorWords = DOCTOR): { text: string; blocks: KnownBlock[] } {
+  const verdict = w.verdict(findings.filter((f) => f.status === 'fail').length, findings.filter((f) => f.status === 'warn').length);
   return {
-    text: title,
+    text: w.title(verdict),
     blocks: [
-      { type: 'header', text: { type: 'plain_text', text: 'Karpor token bot check-up' } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `${MARK[overall(findings)]} ${verdict} (checked ${slackDate(now)}).` }] },
-      ...findings.map((f): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: doctorLine(f, now) } })),
+      { type: 'header', text: { type: 'plain_text', text: w.heading } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `${MARK[overall(findings)]} ${w.checked(verdict, now)}` }] },
+      ...findings.map((f): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: doctorLine(f, now, w) } })),
     ],
   };
 }

@@ -5,6 +5,7 @@ import type { Reply } from '../../domain/ports';
 import { MAX_REASON, visibleText } from '../../domain/command';
 import { cleanText } from '../text/markup';
 import { FIELD, VIEW } from '../messages/ids';
+import { EN, type PeopleWords } from '../text/words';
 
 type ViewValues = Record<string, Record<string, { value?: string | null }>>;
 
@@ -25,6 +26,8 @@ export interface ViewDeps {
   service: AccessService;
   approvals: Approvals;
   replyInDm: (userId: string) => Reply;
+  /** Each person's language (English without). */
+  words?: PeopleWords;
 }
 
 /** What the callbacks read of Bolt's arguments (tests give fakes of these). */
@@ -41,7 +44,9 @@ export function reasonSubmitted(deps: ViewDeps) {
   return async ({ ack, body, view }: SubmitArgs): Promise<void> => {
     const reason = reasonOf(view.state.values as ViewValues);
     if (!reason) {
-      await ack({ response_action: 'errors', errors: { [FIELD.reason.block]: 'Say why you need access.' } });
+      // The form waits for this answer: the language known now, without asking Slack.
+      const w = deps.words?.known(body.user.id) ?? EN;
+      await ack({ response_action: 'errors', errors: { [FIELD.reason.block]: w.cards.reasonForm.empty } });
       return;
     }
     await ack();
@@ -61,7 +66,8 @@ export function denyReasonSubmitted(deps: ViewDeps) {
   return async ({ ack, body, view }: SubmitArgs): Promise<void> => {
     const reason = reasonOf(view.state.values as ViewValues);
     if (!reason) {
-      await ack({ response_action: 'errors', errors: { [FIELD.reason.block]: 'Tell the requester why.' } });
+      const w = deps.words?.known(body.user.id) ?? EN;
+      await ack({ response_action: 'errors', errors: { [FIELD.reason.block]: w.cards.denyForm.empty } });
       return;
     }
     await ack();
