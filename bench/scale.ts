@@ -233,6 +233,7 @@ async function atRest(w: World, bot: BotProcess, relay: { bytesToBot(): number }
   const perMinute = 60_000 / ms;
   const requests = delta(requestsBefore, await scrape(w.hub.server, w.adminToken));
   return {
+    hubRequests: requests.byRequest,
     hubRequestsPerMinute: round(requests.total * perMinute, 1),
     hubKbPerMinute: round(((relay.bytesToBot() - bytesBefore) / 1024) * perMinute, 1),
     cpuSecondsPerMinute: round((cpuSeconds(bot.pid).total - cpuBefore) * perMinute, 3),

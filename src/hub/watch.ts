@@ -34,6 +34,8 @@ export class HubWatch<T extends Named, V = T> {
   private readonly gone = new Set<string>();
   private readonly keep: (item: T) => V;
   private readonly labelSelector?: string;
+  /** What the bot itself put and dropped while a list was being read: newer than the list. */
+  private listing?: { puts: Map<string, V>; drops: Set<string> };
   private version?: string;
   private live = false;
   private stopped = true;
@@ -87,13 +89,18 @@ export class HubWatch<T extends Named, V = T> {
   put(item: T): void {
     const name = item.metadata?.name;
     if (!name) return;
-    this.items.set(name, this.keep(item));
+    const value = this.keep(item);
+    this.items.set(name, value);
     this.gone.delete(name);
+    this.listing?.puts.set(name, value);
+    this.listing?.drops.delete(name);
   }
 
   /** Takes out an object the bot itself just deleted (or the hub said is gone), ahead of its event. */
   drop(name: string): void {
     if (this.items.delete(name)) this.gone.add(name);
+    this.listing?.puts.delete(name);
+    this.listing?.drops.add(name);
   }
 
   /** Resolves once the copy is current; fails closed when it cannot be made so in time. */
@@ -133,16 +140,25 @@ export class HubWatch<T extends Named, V = T> {
     const fresh = new Map<string, V>();
     let version: string | undefined;
     let next: string | undefined;
-    do {
-      const query = new URLSearchParams({ limit: String(PAGE), ...(this.labelSelector && { labelSelector: this.labelSelector }), ...(next && { continue: next }) });
-      const page = await this.conn.get<{ items: T[]; metadata?: { resourceVersion?: string; continue?: string } }>(`list ${this.what}`, `${this.path}?${query}`);
-      for (const item of page.items) if (item.metadata?.name) fresh.set(item.metadata.name, this.keep(item));
-      version = page.metadata?.resourceVersion;
-      next = page.metadata?.continue || undefined;
-    } while (next);
+    const local = (this.listing = { puts: new Map<string, V>(), drops: new Set<string>() });
+    try {
+      do {
+        const query = new URLSearchParams({ limit: String(PAGE), ...(this.labelSelector && { labelSelector: this.labelSelector }), ...(next && { continue: next }) });
+        const page = await this.conn.get<{ items: T[]; metadata?: { resourceVersion?: string; continue?: string } }>(`list ${this.what}`, `${this.path}?${query}`);
+        for (const item of page.items) if (item.metadata?.name) fresh.set(item.metadata.name, this.keep(item));
+        version = page.metadata?.resourceVersion;
+        next = page.metadata?.continue || undefined;
+      } while (next);
+    } finally {
+      this.listing = undefined;
+    }
     this.items.clear();
-    for (const [name, value] of fresh) this.items.set(name, value);
     this.gone.clear();
+    for (const [name, value] of fresh) this.items.set(name, value);
+    // The list is a snapshot from its first page: the bot's own writes since then stand until
+    // their events arrive.
+    for (const [name, value] of local.puts) this.items.set(name, value);
+    for (const name of local.drops) if (this.items.delete(name)) this.gone.add(name);
     this.version = version;
     this.onChange();
   }

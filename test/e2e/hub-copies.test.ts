@@ -63,6 +63,40 @@ describe('a bot reads its grants from a copy', () => {
     await until(async () => !(await say(t, PEOPLE.platformAdmin, 'status')).includes(id));
   });
 
+  test('a grant issued while a new replica is still reading thousands of grants shows in its status at once', async () => {
+    const api = core();
+    const now = new Date();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < 2_000) {
+          const id = `many${String(next++).padStart(6, '0')}`;
+          await api.createNamespacedSecret({
+            namespace: grants(),
+            body: {
+              type: 'karpor.io/grant',
+              metadata: {
+                name: `karpor-grant-${id}`,
+                labels: { [MANAGED_BY]: BOT, [KIND]: 'grant', [USER]: PEOPLE.outsider, [ROLE]: 'guest' },
+                annotations: { 'karpor.io/granted-at': now.toISOString(), 'karpor.io/expires-at': new Date(now.getTime() + 3600_000).toISOString(), 'karpor.io/service-account': `${t.prefix}-guest` },
+              },
+            },
+          });
+        }
+      }),
+    );
+    const grantsIn = (answer: string) => answer.match(/^• `/gm)?.length ?? 0;
+    const before = grantsIn(await say(t, PEOPLE.engineer, 'status'));
+    // Asked at once: the replica is still reading the 2,000 grants, page by page, when it issues.
+    const replica = await startTestBot({ namespace: t.namespace, prefix: t.prefix, slack: t.slack });
+    try {
+      expect(await say(replica, PEOPLE.engineer, 'guest 1h')).toMatch(/token is in your DM/);
+      expect(grantsIn(await say(replica, PEOPLE.engineer, 'status'))).toBe(before + 1);
+    } finally {
+      await replica.stop();
+    }
+  });
+
   test('revoked here: gone from status at once', async () => {
     expect(await say(t, PEOPLE.platformAdmin, 'guest 1h')).toMatch(/token is in your DM/);
     expect(await say(t, PEOPLE.platformAdmin, 'status')).toMatch(/guest/);
