@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { loadSettings } from '../../src/config/env';
-import { claimsOf } from '../../src/hub/credential';
+import { claimsOf } from '../../src/hub/token-claims';
 import { main } from '../../src/setup/cli';
 import { writeCredentialSecret } from '../../src/setup/host-cluster';
 import { startHub, type RunningHub } from '../hub/harness';

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { claimsOf } from '../../src/hub/credential';
+import { claimsOf } from '../../src/hub/token-claims';
 import { adminKubeConfig, createNamespace, hubRequest, hubServer, kubeConfigForToken, serviceAccountToken, uniqueName, writeKubeconfigForToken } from '../support/hub';
 import { startHubProxy, type HubProxy } from '../support/hub-proxy';
 import { policyFrom } from '../../src/config/policy-file';

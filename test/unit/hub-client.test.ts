@@ -14,6 +14,7 @@ import { HubError } from '../../src/domain/errors';
 import { HubClient } from '../../src/hub/client';
 import { HubHttp, HubStatusError } from '../../src/hub/http';
 import { paths } from '../../src/hub/paths';
+import { watchHub } from '../../src/hub/watch-stream';
 import { say } from '../../src/slack/text/answers';
 
 const statusOf = (err: unknown) => (err instanceof HubStatusError ? err.code : undefined);
@@ -24,8 +25,8 @@ let tlsMaterial: { key: string; cert: string };
 let url: string;
 const connections: unknown[] = [];
 const seen: Array<{ method: string; path: string; authorization?: string; body: string }> = [];
-/** What the server answers next: status and raw body. */
-let answer: { status: number; body: string; delayMs?: number } = { status: 200, body: '{}' };
+/** What the server answers next: status and raw body (or the body in `chunks`, sent one at a time). */
+let answer: { status: number; body: string; delayMs?: number; chunks?: string[] } = { status: 200, body: '{}' };
 
 /** A certificate for 127.0.0.1 and its key. */
 function selfSigned(): { key: string; cert: string } {
@@ -47,7 +48,11 @@ beforeAll(async () => {
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
       seen.push({ method: req.method!, path: req.url!, authorization: req.headers.authorization, body });
-      setTimeout(() => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body), answer.delayMs ?? 0);
+      const { status, body: text, delayMs, chunks } = answer;
+      if (!chunks) return void setTimeout(() => res.writeHead(status, { 'content-type': 'application/json' }).end(text), delayMs ?? 0);
+      res.writeHead(status, { 'content-type': 'application/json' });
+      const next = (i: number) => (i < chunks.length ? res.write(chunks[i], () => setTimeout(() => next(i + 1), 20)) : res.end());
+      next(0);
     });
   });
   server.on('secureConnection', (socket) => connections.push(socket));
@@ -241,6 +246,34 @@ describe('HubClient: one verb per kind of answer', () => {
     const before = seen.length;
     await expect(hub.get('list grants', '/x')).rejects.toMatchObject({ kind: 'forbidden' });
     expect(seen.length - before).toBe(2);
+  });
+
+  test('a watch: its query on the path, each event as it comes (also one split across writes), done once the hub ends it', async () => {
+    const event = (type: string, name: string, rv: string) => JSON.stringify({ type, object: { metadata: { name, resourceVersion: rv } } });
+    const modified = event('MODIFIED', 'b', '7');
+    answer = { status: 200, body: '', chunks: [`${event('ADDED', 'a', '6')}\n${modified.slice(0, 20)}`, `${modified.slice(20)}\n`, 'not json\n', `${event('BOOKMARK', '', '9')}\n`] };
+    const events: string[] = [];
+    const ended = new Promise<unknown>((resolve) => {
+      void watchHub<{ metadata: { name: string; resourceVersion: string } }>(
+        hub,
+        paths.withLabels(paths.secrets('karpor'), 'karpor.io/kind=grant'),
+        { resourceVersion: '5', allowWatchBookmarks: true, timeoutSeconds: 240, absent: undefined },
+        (type, o) => events.push(`${type} ${o.metadata.name} ${o.metadata.resourceVersion}`),
+        resolve,
+      );
+    });
+    expect(await ended).toBeNull();
+    expect(events).toEqual(['ADDED a 6', 'MODIFIED b 7', 'BOOKMARK  9']);
+    expect(seen.at(-1)).toMatchObject({ method: 'GET', path: '/api/v1/namespaces/karpor/secrets?labelSelector=karpor.io%2Fkind%3Dgrant&watch=true&resourceVersion=5&allowWatchBookmarks=true&timeoutSeconds=240', authorization: 'Bearer bot-credential' });
+  });
+
+  test('a watch the hub refuses rejects with its status (410: the version is too old), and nothing is called back', async () => {
+    answer = status(410, 'Expired');
+    const calls: unknown[] = [];
+    const err = await watchHub(hub, '/api/v1/serviceaccounts', { resourceVersion: '1' }, (...a) => calls.push(a), (e) => calls.push(e)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HubStatusError);
+    expect(err).toMatchObject({ code: 410, message: 'HTTP 410 Expired: expired here' });
+    expect(calls).toEqual([]);
   });
 
   test('the hub down is "unavailable", with an answer a person can act on', async () => {
