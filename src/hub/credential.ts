@@ -1,6 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
-import type { SecretRef } from '../setup/host-cluster';
-import type { HubClient, HubSource } from './client';
+import { HubClient, type HubSource } from './client';
+import { writeCredentialSecret, type SecretRef } from './credential-secret';
 import { Kubeconfig } from './kubeconfig';
 import { paths } from './paths';
 import { claimsOf, type TokenClaims } from './token-claims';
@@ -114,15 +114,15 @@ export async function keepCredential(credential: OwnCredential, conn: HubClient,
  * source is used as it is.
  */
 export function ownHubAccess(
-  hub: { source: HubSource; credentialSecret?: SecretRef },
-  deps: ExpiryReport & { expiry: (at: Date) => void; renewed: (at: Date) => void; hostCluster?: () => k8s.KubeConfig },
+  hub: { source: HubSource; credentialSecret?: SecretRef; timeoutMs: number },
+  deps: ExpiryReport & { expiry: (at: Date) => void; renewed: (at: Date) => void; hostCluster?: HubSource },
 ): { source: HubSource; keep?: (conn: HubClient, now: Date) => Promise<void> } {
   if (hub.source.kind !== 'kubeconfig') return { source: hub.source };
   const secret = hub.credentialSecret;
   const credential = new OwnCredential({
     path: hub.source.path,
     ...(hub.source.context && { context: hub.source.context }),
-    ...(secret && { store: (kubeconfig: string) => storeCredential(deps.hostCluster, secret, kubeconfig) }),
+    ...(secret && { store: (kubeconfig: string) => storeCredential(deps.hostCluster ?? { kind: 'in-cluster' }, hub.timeoutMs, secret, kubeconfig) }),
     onExpiry: deps.expiry,
   });
   return {
@@ -131,10 +131,12 @@ export function ownHubAccess(
   };
 }
 
-/** Loaded when a renewed credential is stored: the host cluster's client is client-node's, which the bot needs nowhere else. */
-async function storeCredential(hostCluster: (() => k8s.KubeConfig) | undefined, secret: SecretRef, kubeconfig: string): Promise<void> {
-  const [{ writeCredentialSecret }, { KubeConfig }] = await Promise.all([import('../setup/host-cluster'), import('@kubernetes/client-node')]);
-  const host = hostCluster?.() ?? new KubeConfig();
-  if (!hostCluster) host.loadFromCluster();
-  await writeCredentialSecret(host, secret, kubeconfig);
+/** Through a client of the host cluster made for this one write: a renewal comes every few days at most. */
+async function storeCredential(hostCluster: HubSource, timeoutMs: number, secret: SecretRef, kubeconfig: string): Promise<void> {
+  const host = new HubClient(hostCluster, timeoutMs);
+  try {
+    await writeCredentialSecret(host, secret, kubeconfig);
+  } finally {
+    host.reload();
+  }
 }

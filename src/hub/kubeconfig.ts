@@ -110,7 +110,7 @@ export class Kubeconfig {
   /** Sets a call's trust and credentials, as client-node's KubeConfig of the same name does. */
   async applyToHTTPSOptions(opts: https.RequestOptions): Promise<void> {
     const user = this.user() ?? {};
-    if (Object.keys(user).some((k) => !PLAIN_USER.has(k))) return (await this.viaLibrary()).applyToHTTPSOptions(opts);
+    if (Object.entries(user).some(([k, v]) => v != null && !PLAIN_USER.has(k))) return (await this.viaLibrary()).applyToHTTPSOptions(opts);
     const cluster = this.cluster() ?? {};
     if (cluster['insecure-skip-tls-verify'] === true) opts.rejectUnauthorized = false;
     if (cluster['tls-server-name']) opts.servername = cluster['tls-server-name'];
