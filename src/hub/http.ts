@@ -90,12 +90,13 @@ export class HubHttp {
   }
 
   /**
-   * A GET whose answer is read as it comes (a watch), with no time limit but `signal`'s: the
-   * caller knows how long it may stay quiet. Not repeated on a reset: the caller starts over.
+   * A GET whose answer is read as it comes (a watch): its head must come within the time limit,
+   * its body has none but `signal`'s (the caller knows how long it may stay quiet). Not repeated
+   * on a reset: the caller starts over.
    */
   async stream(path: string, signal: AbortSignal): Promise<{ status: number; body: Readable }> {
     const { headers: auth, pool } = await this.current();
-    const answer = await request(new URL(path, this.server), { method: 'GET', headers: { ...auth, accept: 'application/json' }, dispatcher: pool, signal, bodyTimeout: 0 });
+    const answer = await request(new URL(path, this.server), { method: 'GET', headers: { ...auth, accept: 'application/json' }, dispatcher: pool, signal, headersTimeout: this.timeoutMs, bodyTimeout: 0 });
     return { status: answer.statusCode, body: answer.body };
   }
 

@@ -12,8 +12,8 @@ import { scrub } from '../log';
 import { parseDuration } from '../domain/duration';
 import { hubObjects } from './hub-objects';
 import { setupHub } from './setup-hub';
-import { writeCredentialSecret } from '../hub/credential-secret';
-import { hostClient, readKarporKubeconfig, type SecretRef } from './host-cluster';
+import { writeCredentialSecret, type SecretRef } from '../hub/credential-secret';
+import { hostClient, readKarporKubeconfig } from './host-cluster';
 
 const USAGE = `usage: karpor-token-bot setup-hub [options]
 

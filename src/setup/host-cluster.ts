@@ -3,8 +3,6 @@ import { HubClient } from '../hub/client';
 import type { SecretRef } from '../hub/credential-secret';
 import { Kubeconfig } from '../hub/kubeconfig';
 
-export type { SecretRef };
-
 /** Karpor's admin kubeconfig for the hub, from its ConfigMap in the host cluster. */
 export async function readKarporKubeconfig(host: k8s.KubeConfig, ref: SecretRef): Promise<string> {
   const cm = await host.makeApiClient(k8s.CoreV1Api).readNamespacedConfigMap({ namespace: ref.namespace, name: ref.name });

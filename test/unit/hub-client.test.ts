@@ -8,6 +8,7 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { text } from 'node:stream/consumers';
 import tls from 'node:tls';
 import * as k8s from '@kubernetes/client-node';
 import { HubError } from '../../src/domain/errors';
@@ -118,6 +119,18 @@ test('a call that outlasts the timeout fails', async () => {
   const err = await client(100).get('/api/v1/namespaces/karpor/secrets').catch((e: unknown) => e);
   expect((err as Error).name).toBe('TimeoutError');
   expect(statusOf(err)).toBeUndefined();
+});
+
+test('a watch whose head does not come within the time limit fails; its body has no limit', async () => {
+  // (undici checks this limit about once a second.)
+  answer = { status: 200, body: '{}', delayMs: 3000 };
+  const err = await client(100).stream('/api/v1/namespaces/karpor/secrets?watch=true', new AbortController().signal).catch((e: unknown) => e);
+  expect((err as Error).name).toBe('HeadersTimeoutError');
+  // Eight writes 20 ms apart: longer than the time limit in all.
+  const line = '{"type":"ADDED","object":{}}\n';
+  answer = { status: 200, body: '', chunks: line.match(/.{1,4}/gs)!.slice(0, 7).concat(line.slice(28)) };
+  const { status, body } = await client(100).stream('/api/v1/namespaces/karpor/secrets?watch=true', new AbortController().signal);
+  expect([status, await text(body)]).toEqual([200, line]);
 });
 
 test('one client keeps its connections alive across calls', async () => {
