@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick]`: the bot (built, run as `npm start` runs it) against the real test
 // hub and the fake Slack, next to the floor (raw TokenRequest + one postEphemeral), the bound floor
-// (the same plus the grant Secret the token is bound to) and `kubectl create token`.
+// (the same plus the grant Secret the token is bound to and the login check that proves it) and
+// `kubectl create token`.
 // See bench/README.md for what is measured, how, and the options.
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -485,7 +486,7 @@ function table(p: Record<string, PhaseRecord>, t: Target[], extra: { usergroupsT
   lines.push(`user-group look-ups in the whole run: ${extra.usergroupsTotal} (burst: ${p.burst!.slack!.usergroupsCalls}, sequential: ${p.seq!.slack!.usergroupsCalls})`);
   lines.push(`bot peak RSS: ${p.burst!.peakRssMb?.hwm ?? '—'} MB during the burst (VmHWM; sampled ${p.burst!.peakRssMb?.sampled} MB), ${extra.rssBeforeBurstMb} MB before it`);
   if (extra.depsRss) lines.push(`RSS of a fresh node after require(): ${extra.depsRss.map((d) => `${d.module} ${d.rssMb}`).join(' → ')} MB`);
-  lines.push(`"bound" = the floor plus the grant Secret the token is bound to: what the bot must do at least.`);
+  lines.push(`"bound" = the floor plus the grant Secret the token is bound to and the login check that proves the token: what the bot must do at least.`);
   lines.push(`load average (1 min) at the end of each phase: ${cols.map(([h, r]) => `${h} ${r.loadAverage[0]}`).join(', ')}`);
   lines.push(`errors: ${extra.errors}`);
   lines.push('');
@@ -732,7 +733,7 @@ async function main(): Promise<void> {
             { label: 'bot: command → token DM', color: '#1f63b4', values: latencies(phases.seq) },
             { label: 'bot: ack', color: '#1f63b4', dashed: true, values: latencies(phases.seq, 'ack') },
             { label: 'floor: TokenRequest + postEphemeral', color: '#2a9d3a', values: latencies(phases.floorSeq) },
-            { label: 'bound floor: + grant Secret', color: '#2a9d3a', dashed: true, values: latencies(phases.boundSeq) },
+            { label: 'bound floor: + grant Secret + login check', color: '#2a9d3a', dashed: true, values: latencies(phases.boundSeq) },
             { label: 'kubectl create token', color: '#e0771b', values: latencies(phases.kubectl) },
           ],
         },
@@ -742,7 +743,7 @@ async function main(): Promise<void> {
             { label: 'bot: command → token DM', color: '#1f63b4', values: latencies(phases.burst) },
             { label: 'bot: ack', color: '#1f63b4', dashed: true, values: latencies(phases.burst, 'ack') },
             { label: 'floor: TokenRequest + postEphemeral', color: '#2a9d3a', values: latencies(phases.floorBurst) },
-            { label: 'bound floor: + grant Secret', color: '#2a9d3a', dashed: true, values: latencies(phases.boundBurst) },
+            { label: 'bound floor: + grant Secret + login check', color: '#2a9d3a', dashed: true, values: latencies(phases.boundBurst) },
           ],
         },
       ],

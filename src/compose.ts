@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type * as k8s from '@kubernetes/client-node';
 import { App } from '@slack/bolt';
 import type { RetryOptions } from '@slack/web-api';
 import type { Settings } from './config/env';
@@ -14,7 +13,7 @@ import { systemClock, type AuditEvent, type Clock } from './domain/ports';
 import { healthRoutes, type Readiness } from './health';
 import { Housekeeping } from './housekeeping';
 import { HubCredential } from './hub-credential';
-import { HubClient } from './hub/client';
+import { HubClient, type HubSource } from './hub/client';
 import { KarporHub } from './hub/karpor-hub';
 import { probeHttp } from './hub/probe-http';
 import { gatherHubFacts } from './hub/probes';
@@ -54,7 +53,7 @@ export interface ComposeOptions {
   /** Background work: membership refresh, expiry of grants and requests, reminders, the check-up (`doctorMs` 0: only when asked). */
   intervals?: Partial<typeof DEFAULT_INTERVALS>;
   /** The host cluster, where a renewed hub credential is stored (in-cluster by default). */
-  hostCluster?: () => k8s.KubeConfig;
+  hostCluster?: HubSource;
 }
 
 const DEFAULT_INTERVALS = {

@@ -1,4 +1,3 @@
-import type * as k8s from '@kubernetes/client-node';
 import type { Settings } from './config/env';
 import type { Clock } from './domain/ports';
 import type { HubClient, HubSource } from './hub/client';
@@ -28,7 +27,7 @@ export class HubCredential {
       metrics: Pick<Metrics, 'hubCredentialExpiry'>;
       log: Log;
       /** The host cluster, where a renewed credential is stored (in-cluster by default). */
-      hostCluster?: () => k8s.KubeConfig;
+      hostCluster?: HubSource;
     },
   ) {
     const { log } = deps;

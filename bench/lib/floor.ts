@@ -1,9 +1,11 @@
 // The floor: the least any bot must do per token. One TokenRequest with client-node (over a
 // pooled keep-alive connection, the cheapest way client-node can make it) and one raw
-// chat.postEphemeral carrying the token, nothing else. The bound variant first creates a Secret
-// and binds the token to it, as the bot does with its grants: the floor for a revocable token.
+// chat.postEphemeral carrying the token, nothing else. The bound variant is what this bot must do
+// at least: it first creates a Secret and binds the token to it, as the bot does with its grants
+// (a revocable token), and proves the token at the dashboard's login check before posting it.
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
 import { PooledAuth } from './pooled-auth';
 
@@ -11,6 +13,9 @@ export class Floor {
   private readonly core: k8s.CoreV1Api;
   private readonly auth: PooledAuth;
   private readonly slackAgent: http.Agent;
+  private readonly kc: k8s.KubeConfig;
+  /** Trusts the hub as the bot's kubeconfig does, but presents no credential of the bot's. */
+  private proofAgent?: Promise<https.Agent>;
 
   constructor(
     kubeconfigPath: string,
@@ -22,6 +27,7 @@ export class Floor {
   ) {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(kubeconfigPath);
+    this.kc = kc;
     this.auth = new PooledAuth(kc, maxSockets);
     const configuration = k8s.createConfiguration({
       baseServer: new k8s.ServerConfiguration(kc.getCurrentCluster()!.server, {}),
@@ -46,7 +52,29 @@ export class Floor {
     });
     const token = answer.status?.token;
     if (!token) throw new Error('TokenRequest answered without a token');
+    if (bound) await this.prove(token);
     await this.postEphemeral(userId, token);
+  }
+
+  /** `GET /rest-api/v1/authn` with the new token, as the dashboard's login does; 200 is a yes. */
+  private async prove(token: string): Promise<void> {
+    const kc = this.kc;
+    this.proofAgent ??= (async () => {
+      const opts: https.RequestOptions = {};
+      await kc.applyToHTTPSOptions(opts);
+      return new https.Agent({ ca: opts.ca, rejectUnauthorized: opts.rejectUnauthorized ?? true, keepAlive: true, maxSockets: this.slackAgent.maxSockets });
+    })();
+    const agent = await this.proofAgent;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = https.request(new URL('/rest-api/v1/authn', kc.getCurrentCluster()!.server), { agent, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.setTimeout(30_000, () => req.destroy(new Error('login check: timeout')));
+      req.on('error', reject);
+      req.end();
+    });
+    if (status !== 200) throw new Error(`login check: HTTP ${status}`);
   }
 
   private async postEphemeral(userId: string, token: string): Promise<void> {
@@ -99,5 +127,6 @@ export class Floor {
   close(): void {
     this.auth.close();
     this.slackAgent.destroy();
+    void this.proofAgent?.then((a) => a.destroy());
   }
 }

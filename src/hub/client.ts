@@ -1,7 +1,9 @@
-import * as k8s from '@kubernetes/client-node';
+import type { Readable } from 'node:stream';
+import type * as k8s from '@kubernetes/client-node';
 import { HubError } from '../domain/errors';
 import { credentialExpiry } from './credential-expiry';
 import { HubHttp, HubStatusError } from './http';
+import { Kubeconfig } from './kubeconfig';
 import { paths } from './paths';
 
 /** Where the bot finds its credentials for the hub. */
@@ -11,7 +13,7 @@ export type HubSource =
   /** Karpor's `karpor-kubeconfig` ConfigMap on the host cluster, read with the pod's own identity. */
   | { kind: 'configmap'; namespace: string; name: string; key: string; server?: string }
   /** Loaded by the caller each time (the bot's own, self-renewing credential). */
-  | { kind: 'provided'; load: () => Promise<k8s.KubeConfig> };
+  | { kind: 'provided'; load: () => Promise<Kubeconfig> };
 
 /**
  * Everything the bot asks of the hub goes through here: one verb per kind of answer it expects,
@@ -20,7 +22,7 @@ export type HubSource =
  * CA and keys, and a mounted Secret may be rotated. `op` names the call in logs and metrics.
  */
 export class HubClient {
-  private current?: Promise<{ http: HubHttp; kubeConfig: k8s.KubeConfig }>;
+  private current?: Promise<HubHttp>;
 
   constructor(
     private readonly source: HubSource,
@@ -66,7 +68,7 @@ export class HubClient {
    * them, any status; rejects only when no answer came.
    */
   async present(op: string, path: string, bearer: string | null): Promise<{ status: number; json?: unknown }> {
-    const { http } = await this.loaded();
+    const http = await this.loaded();
     const started = process.hrtime.bigint();
     let outcome = 'error';
     try {
@@ -84,13 +86,13 @@ export class HubClient {
   /** When the bot's credential stops working (see credentialExpiry); undefined when it cannot be read. */
   async credentialExpiresAt(): Promise<Date | null | undefined> {
     const loaded = await this.loaded().catch(() => undefined);
-    const credential = await loaded?.http.credential().catch(() => undefined);
+    const credential = await loaded?.credential().catch(() => undefined);
     return credential && credentialExpiry(credential);
   }
 
-  /** The same credentials, for client-node's own clients (watches). */
-  async kubeConfig(): Promise<k8s.KubeConfig> {
-    return (await this.loaded()).kubeConfig;
+  /** A GET read as it comes (a watch): its status and body; no time limit but `signal`'s, no retry after a 401. */
+  async stream(path: string, signal: AbortSignal): Promise<{ status: number; body: Readable }> {
+    return (await this.loaded()).stream(path, signal);
   }
 
   /** Drops the credentials; the next call reads them again. */
@@ -98,7 +100,7 @@ export class HubClient {
     const stale = this.current;
     this.current = undefined;
     // The old connections close once the calls still on them have ended or timed out.
-    void stale?.then(({ http }) => setTimeout(() => http.close(), this.timeoutMs).unref(), () => undefined);
+    void stale?.then((http) => setTimeout(() => http.close(), this.timeoutMs).unref(), () => undefined);
   }
 
   /** One call, again with fresh credentials after a 401; the hub's answer `absent` is undefined. */
@@ -119,7 +121,7 @@ export class HubClient {
     }
   }
 
-  private loaded(): Promise<{ http: HubHttp; kubeConfig: k8s.KubeConfig }> {
+  private loaded(): Promise<HubHttp> {
     this.current ??= this.load().catch((err) => {
       this.current = undefined;
       throw err;
@@ -128,7 +130,7 @@ export class HubClient {
   }
 
   private async timed<T>(op: string, fn: (http: HubHttp) => Promise<T>): Promise<T> {
-    const { http } = await this.loaded();
+    const http = await this.loaded();
     const started = process.hrtime.bigint();
     let outcome = 'ok';
     try {
@@ -141,40 +143,30 @@ export class HubClient {
     }
   }
 
-  private async load(): Promise<{ http: HubHttp; kubeConfig: k8s.KubeConfig }> {
-    const kubeConfig = await loadKubeConfig(this.source, this.timeoutMs);
-    const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster) throw new HubError('unavailable', 'hub kubeconfig has no current cluster', 'The bot is not configured to reach the Karpor hub.');
-    return { http: new HubHttp(kubeConfig, cluster.server, this.timeoutMs), kubeConfig };
+  private async load(): Promise<HubHttp> {
+    const kubeconfig = await loadKubeconfig(this.source, this.timeoutMs);
+    const server = kubeconfig.server;
+    if (!server) throw new HubError('unavailable', 'hub kubeconfig has no current cluster', 'The bot is not configured to reach the Karpor hub.');
+    return new HubHttp(kubeconfig, server, this.timeoutMs);
   }
 }
 
-async function loadKubeConfig(source: HubSource, timeoutMs: number): Promise<k8s.KubeConfig> {
-  const kc = new k8s.KubeConfig();
+async function loadKubeconfig(source: HubSource, timeoutMs: number): Promise<Kubeconfig> {
   switch (source.kind) {
     case 'kubeconfig':
-      kc.loadFromFile(source.path);
-      if (source.context) kc.setCurrentContext(source.context);
-      return kc;
+      return Kubeconfig.fromFile(source.path, source.context);
     case 'in-cluster':
-      kc.loadFromCluster();
-      return kc;
+      return Kubeconfig.inCluster();
     case 'provided':
       return source.load();
     case 'configmap': {
-      const host = new k8s.KubeConfig();
-      host.loadFromCluster();
-      const server = host.getCurrentCluster()?.server ?? '';
-      const reader = new HubHttp(host, server, timeoutMs);
+      const host = Kubeconfig.inCluster();
+      const reader = new HubHttp(host, host.server ?? '', timeoutMs);
       const cm = await reader.get<k8s.V1ConfigMap>(paths.configMap(source.namespace, source.name)).finally(() => reader.close());
       const text = cm.data?.[source.key];
       if (!text) throw new HubError('unavailable', `ConfigMap ${source.namespace}/${source.name} has no key ${source.key}`, 'The bot cannot find its credentials for the Karpor hub.');
-      kc.loadFromString(text);
-      if (source.server) {
-        const cluster = kc.getCurrentCluster();
-        if (cluster) kc.clusters = kc.clusters.map((c) => (c.name === cluster.name ? { ...c, server: source.server! } : c));
-      }
-      return kc;
+      const kubeconfig = Kubeconfig.fromText(text);
+      return source.server ? kubeconfig.withServer(source.server) : kubeconfig;
     }
   }
 }

@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { claimsOf } from './token-claims';
 
 /**
  * When the bot's own hub credential stops working, for the doctor: the end of its client
@@ -25,14 +26,9 @@ function certificateEnd(pem: string): Date | undefined {
 }
 
 function tokenEnd(token: string): Date | null | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { exp?: unknown };
-    if (claims === null || typeof claims !== 'object') return undefined;
-    if (claims.exp === undefined) return null;
-    return typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? new Date(claims.exp * 1000) : undefined;
-  } catch {
-    return undefined;
-  }
+  const claims = claimsOf(token);
+  if (!claims) return undefined;
+  const exp: unknown = claims.exp;
+  if (exp === undefined) return null;
+  return typeof exp === 'number' && Number.isFinite(exp) ? new Date(exp * 1000) : undefined;
 }

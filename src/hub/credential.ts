@@ -1,24 +1,9 @@
-import * as k8s from '@kubernetes/client-node';
-import { writeCredentialSecret, type SecretRef } from '../setup/host-cluster';
-import type { HubClient, HubSource } from './client';
+import type * as k8s from '@kubernetes/client-node';
+import { HubClient, type HubSource } from './client';
+import { writeCredentialSecret, type SecretRef } from './credential-secret';
+import { Kubeconfig } from './kubeconfig';
 import { paths } from './paths';
-
-/** What the bot reads from its own ServiceAccount token (never verified here: the hub does that). */
-export interface TokenClaims {
-  iat?: number;
-  exp?: number;
-  'kubernetes.io'?: { namespace?: string; serviceaccount?: { name?: string }; secret?: { name?: string; uid?: string } };
-}
-
-export function claimsOf(token: string | undefined): TokenClaims | undefined {
-  const payload = token?.split('.')[1];
-  if (!payload) return undefined;
-  try {
-    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as TokenClaims;
-  } catch {
-    return undefined;
-  }
-}
+import { claimsOf, type TokenClaims } from './token-claims';
 
 export interface CredentialOptions {
   path: string;
@@ -46,23 +31,18 @@ export class OwnCredential {
    * The kubeconfig to use now: the file's, with the later issued of its token and the renewed one
    * (a file replaced since, e.g. by setup-hub --rotate, wins).
    */
-  async kubeConfig(): Promise<k8s.KubeConfig> {
-    const kc = new k8s.KubeConfig();
-    kc.loadFromFile(this.opts.path);
-    if (this.opts.context) kc.setCurrentContext(this.opts.context);
-    const user = kc.getCurrentUser();
-    const fileIssued = claimsOf(user?.token)?.iat ?? 0;
-    if (user && this.fresh && (this.fresh.claims.iat ?? 0) >= fileIssued) {
-      kc.users = kc.users.map((u) => (u.name === user.name ? { ...u, token: this.fresh!.token } : u));
-    }
-    const exp = claimsOf(kc.getCurrentUser()?.token)?.exp;
+  async kubeconfig(): Promise<Kubeconfig> {
+    const file = Kubeconfig.fromFile(this.opts.path, this.opts.context);
+    const fileIssued = claimsOf(file.token)?.iat ?? 0;
+    const kc = file.token && this.fresh && (this.fresh.claims.iat ?? 0) >= fileIssued ? file.withToken(this.fresh.token) : file;
+    const exp = claimsOf(kc.token)?.exp;
     if (exp) this.opts.onExpiry(new Date(exp * 1000));
     return kc;
   }
 
   /** The current token's claims (file or renewed, whichever lasts longer). */
   async claims(): Promise<TokenClaims | undefined> {
-    return claimsOf((await this.kubeConfig()).getCurrentUser()?.token);
+    return claimsOf((await this.kubeconfig()).token);
   }
 
   /**
@@ -96,8 +76,7 @@ export class OwnCredential {
     this.fresh = { token, claims: fresh };
     // New connections use it from now on; calls under way finish on the old one.
     conn.reload();
-    const kc = await this.kubeConfig();
-    await this.opts.store?.(kc.exportConfig());
+    await this.opts.store?.((await this.kubeconfig()).text());
     return new Date(fresh.exp * 1000);
   }
 }
@@ -135,26 +114,29 @@ export async function keepCredential(credential: OwnCredential, conn: HubClient,
  * source is used as it is.
  */
 export function ownHubAccess(
-  hub: { source: HubSource; credentialSecret?: SecretRef },
-  deps: ExpiryReport & { expiry: (at: Date) => void; renewed: (at: Date) => void; hostCluster?: () => k8s.KubeConfig },
+  hub: { source: HubSource; credentialSecret?: SecretRef; timeoutMs: number },
+  deps: ExpiryReport & { expiry: (at: Date) => void; renewed: (at: Date) => void; hostCluster?: HubSource },
 ): { source: HubSource; keep?: (conn: HubClient, now: Date) => Promise<void> } {
   if (hub.source.kind !== 'kubeconfig') return { source: hub.source };
   const secret = hub.credentialSecret;
-  const host = deps.hostCluster ?? inCluster;
   const credential = new OwnCredential({
     path: hub.source.path,
     ...(hub.source.context && { context: hub.source.context }),
-    ...(secret && { store: (kubeconfig: string) => writeCredentialSecret(host(), secret, kubeconfig) }),
+    ...(secret && { store: (kubeconfig: string) => storeCredential(deps.hostCluster ?? { kind: 'in-cluster' }, hub.timeoutMs, secret, kubeconfig) }),
     onExpiry: deps.expiry,
   });
   return {
-    source: { kind: 'provided', load: () => credential.kubeConfig() },
+    source: { kind: 'provided', load: () => credential.kubeconfig() },
     keep: (conn, now) => keepCredential(credential, conn, now, deps),
   };
 }
 
-function inCluster(): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromCluster();
-  return kc;
+/** Through a client of the host cluster made for this one write: a renewal comes every few days at most. */
+async function storeCredential(hostCluster: HubSource, timeoutMs: number, secret: SecretRef, kubeconfig: string): Promise<void> {
+  const host = new HubClient(hostCluster, timeoutMs);
+  try {
+    await writeCredentialSecret(host, secret, kubeconfig);
+  } finally {
+    host.reload();
+  }
 }

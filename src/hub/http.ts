@@ -1,7 +1,12 @@
 import type https from 'node:https';
 import tls from 'node:tls';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { Readable } from 'node:stream';
 import { EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
+
+/** What sets a call's trust and credentials: the bot's Kubeconfig, or client-node's KubeConfig (same method). */
+export interface CallCredentials {
+  applyToHTTPSOptions(opts: https.RequestOptions): Promise<void>;
+}
 
 /** The hub's own answer to a failed call: its HTTP status and the Kubernetes Status it sent (HubClient turns it into a HubError). */
 export class HubStatusError extends Error {
@@ -23,9 +28,9 @@ export class TimeoutError extends Error {
 }
 
 /**
- * The hub's HTTP: the few REST calls the bot makes, as plain JSON over one undici keep-alive pool (through the
- * proxy in `HTTPS_PROXY` unless the hub is in `NO_PROXY`). client-node stays in charge of the
- * credentials (kubeconfig, in-cluster, exec plugins: `applyToHTTPSOptions`); its generated
+ * The hub's HTTP: the few REST calls the bot makes, as plain JSON, and its watches, over one undici
+ * keep-alive pool (through the proxy in `HTTPS_PROXY` unless the hub is in `NO_PROXY`). The
+ * credentials are applied by the kubeconfig (`applyToHTTPSOptions`). client-node's generated
  * clients with their node-fetch pipeline were a third of the bot's CPU per token, and they make a
  * new agent, so a new TLS handshake, for every call.
  */
@@ -34,7 +39,7 @@ export class HubHttp {
   private credentialsAt = 0;
 
   constructor(
-    private readonly kc: KubeConfig,
+    private readonly kc: CallCredentials,
     private readonly server: string,
     private readonly timeoutMs: number,
     private readonly maxSockets = 64,
@@ -82,6 +87,17 @@ export class HubHttp {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * A GET whose answer is read as it comes (a watch): its head must come within the time limit,
+   * its body has none but `signal`'s (the caller knows how long it may stay quiet). Not repeated
+   * on a reset: the caller starts over.
+   */
+  async stream(path: string, signal: AbortSignal): Promise<{ status: number; body: Readable }> {
+    const { headers: auth, pool } = await this.current();
+    const answer = await request(new URL(path, this.server), { method: 'GET', headers: { ...auth, accept: 'application/json' }, dispatcher: pool, signal, headersTimeout: this.timeoutMs, bodyTimeout: 0 });
+    return { status: answer.statusCode, body: answer.body };
   }
 
   /** The bot's own credential as it is presented now: its bearer token and client certificate, if any. */
@@ -132,8 +148,8 @@ export class HubHttp {
   }
 
   /**
-   * The credentials as client-node applies them, kept for a minute (client-node re-reads a token
-   * file as often). A 401 makes the connection start over with a new client, so a rotated
+   * The credentials as the kubeconfig applies them, kept for a minute (a mounted token file is
+   * read again as often). A 401 makes the connection start over with a new client, so a rotated
    * certificate or token is picked up at once.
    */
   private current(): Promise<Credentials> {

@@ -1,6 +1,6 @@
-import * as k8s from '@kubernetes/client-node';
 import { HubError } from '../domain/errors';
 import type { HubClient } from './client';
+import { watchHub } from './watch-stream';
 
 interface Named {
   metadata?: { name?: string; resourceVersion?: string };
@@ -165,7 +165,6 @@ export class HubWatch<T extends Named, V = T> {
 
   /** One watch, until the server ends it (resolves) or it fails (rejects). */
   private async follow(): Promise<void> {
-    const kubeConfig = await this.conn.kubeConfig();
     await new Promise<void>((resolve, reject) => {
       let ended = false;
       let silence: NodeJS.Timeout | undefined;
@@ -199,8 +198,7 @@ export class HubWatch<T extends Named, V = T> {
       const query = { resourceVersion: this.version, allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS, ...(this.labelSelector && { labelSelector: this.labelSelector }) };
       // The watch client has no time limit of its own on getting an answer.
       const starting = setTimeout(() => end(new Error(`watch of ${this.what} got no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-      new k8s.Watch(kubeConfig)
-        .watch(this.path, query, onEvent, (err: unknown) => end(err ?? undefined))
+      watchHub(this.conn, this.path, query, onEvent, (err: unknown) => end(err ?? undefined))
         .then(
           (abort) => {
             clearTimeout(starting);

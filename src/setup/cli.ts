@@ -12,7 +12,8 @@ import { scrub } from '../log';
 import { parseDuration } from '../domain/duration';
 import { hubObjects } from './hub-objects';
 import { setupHub } from './setup-hub';
-import { readKarporKubeconfig, writeCredentialSecret, type SecretRef } from './host-cluster';
+import { writeCredentialSecret, type SecretRef } from '../hub/credential-secret';
+import { hostClient, readKarporKubeconfig } from './host-cluster';
 
 const USAGE = `usage: karpor-token-bot setup-hub [options]
 
@@ -120,7 +121,7 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
     fs.chmodSync(o.out, 0o600);
     say(`wrote the bot's kubeconfig to ${o.out} (mode 0600): it holds a token, keep it secret`);
   } else {
-    await writeCredentialSecret(host(), secret!, credential.kubeconfig);
+    await writeCredentialSecret(hostClient(host()), secret!, credential.kubeconfig);
     say(`wrote the bot's kubeconfig to Secret ${secret!.namespace}/${secret!.name} (key ${secret!.key}) in the host cluster`);
   }
   say(`the bot's token expires at ${credential.expiresAt.toISOString()}; the bot renews it itself before then`);

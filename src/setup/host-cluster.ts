@@ -1,11 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
-
-/** A key of a ConfigMap or Secret in the host cluster. */
-export interface SecretRef {
-  namespace: string;
-  name: string;
-  key: string;
-}
+import { HubClient } from '../hub/client';
+import type { SecretRef } from '../hub/credential-secret';
+import { Kubeconfig } from '../hub/kubeconfig';
 
 /** Karpor's admin kubeconfig for the hub, from its ConfigMap in the host cluster. */
 export async function readKarporKubeconfig(host: k8s.KubeConfig, ref: SecretRef): Promise<string> {
@@ -15,27 +11,7 @@ export async function readKarporKubeconfig(host: k8s.KubeConfig, ref: SecretRef)
   return text;
 }
 
-/**
- * Writes the bot's kubeconfig into its Secret in the host cluster: made when missing, else
- * replaced (compare-and-swap on resourceVersion, so two writers never mix their halves).
- */
-export async function writeCredentialSecret(host: k8s.KubeConfig, ref: SecretRef, kubeconfig: string): Promise<void> {
-  const core = host.makeApiClient(k8s.CoreV1Api);
-  const data = { [ref.key]: Buffer.from(kubeconfig).toString('base64') };
-  let current: k8s.V1Secret | undefined;
-  try {
-    current = await core.readNamespacedSecret({ namespace: ref.namespace, name: ref.name });
-  } catch (err) {
-    if (!(err instanceof k8s.ApiException && err.code === 404)) throw err;
-  }
-  const metadata = { name: ref.name, namespace: ref.namespace, labels: { ...current?.metadata?.labels, 'app.kubernetes.io/managed-by': 'karpor-token-bot' } };
-  if (!current) {
-    await core.createNamespacedSecret({ namespace: ref.namespace, body: { metadata, type: 'Opaque', data } });
-    return;
-  }
-  await core.replaceNamespacedSecret({
-    namespace: ref.namespace,
-    name: ref.name,
-    body: { ...current, metadata: { ...current.metadata, ...metadata }, data: { ...current.data, ...data } },
-  });
+/** The host cluster as the bot's own hub client reaches it (for writeCredentialSecret). */
+export function hostClient(host: k8s.KubeConfig, timeoutMs = 30_000): HubClient {
+  return new HubClient({ kind: 'provided', load: async () => Kubeconfig.fromText(host.exportConfig()) }, timeoutMs);
 }

@@ -9,9 +9,10 @@ import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { loadSettings } from '../../src/config/env';
-import { claimsOf } from '../../src/hub/credential';
+import { claimsOf } from '../../src/hub/token-claims';
 import { main } from '../../src/setup/cli';
-import { writeCredentialSecret } from '../../src/setup/host-cluster';
+import { writeCredentialSecret } from '../../src/hub/credential-secret';
+import { hostClient } from '../../src/setup/host-cluster';
 import { startHub, type RunningHub } from '../hub/harness';
 import { adminKubeConfig, hubRequest, hubServer, kubeConfigForToken, writeKubeconfigForToken } from '../support/hub';
 import { helmBinary, render, type Obj } from './helm';
@@ -142,10 +143,10 @@ describe('the setup hook', () => {
     // The serving pod's Role lets it store a renewed kubeconfig in that Secret, and no other.
     for (const o of served.filter((x) => x.kind === 'ServiceAccount' || x.kind === 'Role' || x.kind === 'RoleBinding')) await objectsApi.create(o as k8s.KubernetesObject);
     const podToken = await hostToken(NAMESPACE, deployment.spec.template.spec.serviceAccountName);
-    const pod = kubeConfigForToken(host.server, podToken);
+    const pod = hostClient(kubeConfigForToken(host.server, podToken));
     await writeCredentialSecret(pod, { namespace: NAMESPACE, name: 'karpor-token-bot-hub', key: 'kubeconfig' }, 'renewed');
     expect(Buffer.from((await core.readNamespacedSecret({ namespace: NAMESPACE, name: 'karpor-token-bot-hub' })).data!.kubeconfig!, 'base64').toString()).toBe('renewed');
-    await expect(writeCredentialSecret(pod, { namespace: NAMESPACE, name: 'another', key: 'kubeconfig' }, 'x')).rejects.toMatchObject({ code: 403 });
+    await expect(writeCredentialSecret(pod, { namespace: NAMESPACE, name: 'another', key: 'kubeconfig' }, 'x')).rejects.toMatchObject({ kind: 'forbidden' });
     expect(await hubRequest(podToken, 'GET', '/api/v1/namespaces/karpor/configmaps/karpor-kubeconfig', host.server)).toBe(403);
   }, 180_000);
 });

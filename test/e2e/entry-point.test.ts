@@ -22,7 +22,7 @@ afterAll(async () => {
   await slack?.stop();
 });
 
-test('configured by its environment, it serves a command and exits cleanly on SIGTERM', async () => {
+test('configured by its environment, it serves a command and exits cleanly on SIGTERM, without loading client-node', async () => {
   const namespace = await createNamespace(uniqueName('entry'));
   const prefix = uniqueName('ep').slice(0, 12);
   const kubeconfig = await botIdentity(namespace, testPolicy(prefix));
@@ -30,7 +30,7 @@ test('configured by its environment, it serves a command and exits cleanly on SI
   const policyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'entry-policy-')), 'policy.yaml');
   fs.writeFileSync(policyFile, stringify(testPolicy(prefix)));
 
-  bot = runWatched(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  bot = runWatched(process.execPath, ['--require', path.join(REPO, 'test/support/client-node-loaded.cjs'), '--import', 'tsx', 'src/main.ts'], {
     cwd: REPO,
     env: {
       PATH: process.env.PATH,
@@ -63,4 +63,7 @@ test('configured by its environment, it serves a command and exits cleanly on SI
   expect(await bot.exited).toBe(0);
   expect(bot.output()).toContain('"msg":"stopping"');
   expect(bot.output()).not.toContain(token);
+  // Its hub credentials, calls and watches need none of client-node (its KubeConfig alone loads
+  // every generated API client, about 50 MB).
+  expect(bot.output()).toContain('{"clientNodeFiles":0,"clientNodeGenerated":0}');
 });

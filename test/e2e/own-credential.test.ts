@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { claimsOf } from '../../src/hub/credential';
-import { adminKubeConfig, createNamespace, hubRequest, hubServer, kubeConfigForToken, serviceAccountToken, uniqueName, writeKubeconfigForToken } from '../support/hub';
+import { claimsOf } from '../../src/hub/token-claims';
+import { adminKubeConfig, createNamespace, hubRequest, hubServer, serviceAccountToken, uniqueName, writeKubeconfigForToken } from '../support/hub';
 import { startHubProxy, type HubProxy } from '../support/hub-proxy';
 import { policyFrom } from '../../src/config/policy-file';
 import { setupHub } from '../../src/setup/setup-hub';
@@ -22,8 +22,8 @@ async function expiryMetric(url: string): Promise<number> {
   return Number(line?.split(' ')[1]);
 }
 
-/** A host-cluster identity that may only read and replace the one credential Secret (as the chart's Role). */
-async function hostIdentity(namespace: string, secret: string): Promise<k8s.KubeConfig> {
+/** A host-cluster identity that may only read and replace the one credential Secret (as the chart's Role): a kubeconfig file. */
+async function hostIdentity(namespace: string, secret: string): Promise<string> {
   const rbac = adminKubeConfig().makeApiClient(k8s.RbacAuthorizationV1Api);
   await core().createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'pod' } } });
   await rbac.createNamespacedRole({ namespace, body: { metadata: { name: 'credential' }, rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [secret], verbs: ['get', 'update'] }] } });
@@ -31,7 +31,9 @@ async function hostIdentity(namespace: string, secret: string): Promise<k8s.Kube
     namespace,
     body: { metadata: { name: 'credential' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'credential' }, subjects: [{ kind: 'ServiceAccount', name: 'pod', namespace }] },
   });
-  return kubeConfigForToken(hubServer(), await serviceAccountToken(namespace, 'pod', 3600));
+  const file = `${fs.mkdtempSync('/tmp/own-host-')}/config`;
+  writeKubeconfigForToken(file, hubServer(), await serviceAccountToken(namespace, 'pod', 3600));
+  return file;
 }
 
 let proxy: HubProxy;
@@ -50,7 +52,7 @@ test('renewed before it ends, used at once, and stored in its Secret; the expiry
   await core().createNamespacedSecret({ namespace: hostNs, body: { metadata: { name: 'bot-hub' }, stringData: { kubeconfig: fs.readFileSync(file, 'utf8') } } });
   const host = await hostIdentity(hostNs, 'bot-hub');
   const clock = movableClock();
-  const bot = await startTestBot({ namespace: home, prefix, kubeconfig: file, hubServer: proxy.server, clock, credentialSecret: { namespace: hostNs, name: 'bot-hub', key: 'kubeconfig' }, hostCluster: () => host });
+  const bot = await startTestBot({ namespace: home, prefix, kubeconfig: file, hubServer: proxy.server, clock, credentialSecret: { namespace: hostNs, name: 'bot-hub', key: 'kubeconfig' }, hostCluster: { kind: 'kubeconfig', path: host } });
   try {
     expect(await expiryMetric(bot.url)).toBe(firstExp);
     // Not due yet: nothing happens.

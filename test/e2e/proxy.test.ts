@@ -1,7 +1,10 @@
 // A cluster whose egress goes through a proxy: with HTTPS_PROXY/HTTP_PROXY set, the bot reaches
 // Slack's Web API, response_url and the Socket Mode WebSocket through it, and the hub through it
-// too unless NO_PROXY names the hub.
-import { createNamespace, hubServer, uniqueName } from '../support/hub';
+// too unless NO_PROXY names the hub, its watches included.
+import { HubClient } from '../../src/hub/client';
+import { paths } from '../../src/hub/paths';
+import { watchHub } from '../../src/hub/watch-stream';
+import { createNamespace, createServiceAccount, hubServer, uniqueName } from '../support/hub';
 import { botIdentity, PEOPLE, say, startTestBot, testPolicy, tokenIn } from '../support/bot';
 import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy';
 
@@ -64,4 +67,30 @@ test('HTTP mode, no NO_PROXY: the hub is reached through the proxy as well', asy
   } finally {
     await t.stop();
   }
+});
+
+test('a watch of the hub goes through the proxy, with the client certificate of its kubeconfig', async () => {
+  const namespace = await createNamespace(uniqueName('proxyw'));
+  await createServiceAccount(namespace, 'watched');
+  // A proxy of its own: connections of the earlier tests' clients may still come and go on the shared one.
+  const own = await startConnectProxy();
+  process.env.HTTPS_PROXY = own.url;
+  delete process.env.NO_PROXY;
+  const conn = new HubClient({ kind: 'kubeconfig', path: process.env.KARPOR_TEST_HUB_CERT_KUBECONFIG! }, 10_000);
+  const events: string[] = [];
+  let ended: unknown;
+  // No resourceVersion: the hub starts with what is there now, as ADDED events.
+  const watch = await watchHub<{ metadata?: { name?: string } }>(conn, paths.serviceAccounts(namespace), { timeoutSeconds: 30 }, (type, o) => events.push(`${type} ${o.metadata?.name}`), (err) => (ended = err));
+  try {
+    const started = Date.now();
+    while (!events.includes('ADDED watched') && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
+    expect(events).toEqual(['ADDED watched']);
+    // The watch was the client's only call, and it was tunnelled.
+    expect(own.tunnels).toEqual([hubAddress()]);
+  } finally {
+    watch.abort();
+    conn.reload();
+    await own.stop();
+  }
+  expect(ended).toBeDefined();
 });

@@ -8,12 +8,14 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { text } from 'node:stream/consumers';
 import tls from 'node:tls';
 import * as k8s from '@kubernetes/client-node';
 import { HubError } from '../../src/domain/errors';
 import { HubClient } from '../../src/hub/client';
 import { HubHttp, HubStatusError } from '../../src/hub/http';
 import { paths } from '../../src/hub/paths';
+import { watchHub } from '../../src/hub/watch-stream';
 import { say } from '../../src/slack/text/answers';
 
 const statusOf = (err: unknown) => (err instanceof HubStatusError ? err.code : undefined);
@@ -24,8 +26,8 @@ let tlsMaterial: { key: string; cert: string };
 let url: string;
 const connections: unknown[] = [];
 const seen: Array<{ method: string; path: string; authorization?: string; body: string }> = [];
-/** What the server answers next: status and raw body. */
-let answer: { status: number; body: string; delayMs?: number } = { status: 200, body: '{}' };
+/** What the server answers next: status and raw body (or the body in `chunks`, sent one at a time). */
+let answer: { status: number; body: string; delayMs?: number; chunks?: string[] } = { status: 200, body: '{}' };
 
 /** A certificate for 127.0.0.1 and its key. */
 function selfSigned(): { key: string; cert: string } {
@@ -47,7 +49,11 @@ beforeAll(async () => {
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
       seen.push({ method: req.method!, path: req.url!, authorization: req.headers.authorization, body });
-      setTimeout(() => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body), answer.delayMs ?? 0);
+      const { status, body: text, delayMs, chunks } = answer;
+      if (!chunks) return void setTimeout(() => res.writeHead(status, { 'content-type': 'application/json' }).end(text), delayMs ?? 0);
+      res.writeHead(status, { 'content-type': 'application/json' });
+      const next = (i: number) => (i < chunks.length ? res.write(chunks[i], () => setTimeout(() => next(i + 1), 20)) : res.end());
+      next(0);
     });
   });
   server.on('secureConnection', (socket) => connections.push(socket));
@@ -113,6 +119,18 @@ test('a call that outlasts the timeout fails', async () => {
   const err = await client(100).get('/api/v1/namespaces/karpor/secrets').catch((e: unknown) => e);
   expect((err as Error).name).toBe('TimeoutError');
   expect(statusOf(err)).toBeUndefined();
+});
+
+test('a watch whose head does not come within the time limit fails; its body has no limit', async () => {
+  // (undici checks this limit about once a second.)
+  answer = { status: 200, body: '{}', delayMs: 3000 };
+  const err = await client(100).stream('/api/v1/namespaces/karpor/secrets?watch=true', new AbortController().signal).catch((e: unknown) => e);
+  expect((err as Error).name).toBe('HeadersTimeoutError');
+  // Eight writes 20 ms apart: longer than the time limit in all.
+  const line = '{"type":"ADDED","object":{}}\n';
+  answer = { status: 200, body: '', chunks: line.match(/.{1,4}/gs)!.slice(0, 7).concat(line.slice(28)) };
+  const { status, body } = await client(100).stream('/api/v1/namespaces/karpor/secrets?watch=true', new AbortController().signal);
+  expect([status, await text(body)]).toEqual([200, line]);
 });
 
 test('one client keeps its connections alive across calls', async () => {
@@ -241,6 +259,34 @@ describe('HubClient: one verb per kind of answer', () => {
     const before = seen.length;
     await expect(hub.get('list grants', '/x')).rejects.toMatchObject({ kind: 'forbidden' });
     expect(seen.length - before).toBe(2);
+  });
+
+  test('a watch: its query on the path, each event as it comes (also one split across writes), done once the hub ends it', async () => {
+    const event = (type: string, name: string, rv: string) => JSON.stringify({ type, object: { metadata: { name, resourceVersion: rv } } });
+    const modified = event('MODIFIED', 'b', '7');
+    answer = { status: 200, body: '', chunks: [`${event('ADDED', 'a', '6')}\n${modified.slice(0, 20)}`, `${modified.slice(20)}\n`, 'not json\n', `${event('BOOKMARK', '', '9')}\n`] };
+    const events: string[] = [];
+    const ended = new Promise<unknown>((resolve) => {
+      void watchHub<{ metadata: { name: string; resourceVersion: string } }>(
+        hub,
+        paths.withLabels(paths.secrets('karpor'), 'karpor.io/kind=grant'),
+        { resourceVersion: '5', allowWatchBookmarks: true, timeoutSeconds: 240, absent: undefined },
+        (type, o) => events.push(`${type} ${o.metadata.name} ${o.metadata.resourceVersion}`),
+        resolve,
+      );
+    });
+    expect(await ended).toBeNull();
+    expect(events).toEqual(['ADDED a 6', 'MODIFIED b 7', 'BOOKMARK  9']);
+    expect(seen.at(-1)).toMatchObject({ method: 'GET', path: '/api/v1/namespaces/karpor/secrets?labelSelector=karpor.io%2Fkind%3Dgrant&watch=true&resourceVersion=5&allowWatchBookmarks=true&timeoutSeconds=240', authorization: 'Bearer bot-credential' });
+  });
+
+  test('a watch the hub refuses rejects with its status (410: the version is too old), and nothing is called back', async () => {
+    answer = status(410, 'Expired');
+    const calls: unknown[] = [];
+    const err = await watchHub(hub, '/api/v1/serviceaccounts', { resourceVersion: '1' }, (...a) => calls.push(a), (e) => calls.push(e)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HubStatusError);
+    expect(err).toMatchObject({ code: 410, message: 'HTTP 410 Expired: expired here' });
+    expect(calls).toEqual([]);
   });
 
   test('the hub down is "unavailable", with an answer a person can act on', async () => {
