@@ -61,7 +61,7 @@ const DEFAULT_INTERVALS = {
   directoryStaleMs: 10 * 60_000,
   housekeepingMs: 60_000,
   reminderMs: 15 * 60_000,
-  purgeMs: 6 * 60 * 60_000,
+  purgeMs: 60 * 60_000,
   serverConfigsMs: 5 * 60_000,
   doctorMs: 10 * 60_000,
   credentialMs: 5 * 60_000,

@@ -41,7 +41,7 @@ export class Housekeeping {
     }
   }
 
-  /** Finished requests go after their retention (less often than run(): it pages through every finished request). */
+  /** Finished requests go after their retention (less often than run(): there may be tens of thousands). */
   async purge(): Promise<void> {
     try {
       const removed = await this.deps.approvals.purgeFinished();

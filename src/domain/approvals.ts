@@ -131,8 +131,8 @@ export class Approvals {
     const now = this.deps.clock.now();
     const { keepFinishedSeconds } = requestLimits(this.deps.policy);
     let removed = 0;
-    for await (const page of this.deps.store.finished()) {
-      for (const req of page) if (life.pastRetention(req, now, keepFinishedSeconds) && (await this.deps.store.delete(req.id))) removed++;
+    for (const req of await this.deps.store.finished()) {
+      if (life.pastRetention(req, now, keepFinishedSeconds) && (await this.deps.store.delete(req.id))) removed++;
     }
     return removed;
   }

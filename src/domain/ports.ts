@@ -3,7 +3,7 @@ import type { Audience, Person, RolePolicy } from './policy';
 import type { Grant, NewGrant } from './grant';
 import type { RoleRule } from './karpor-defaults';
 import type { Message, Notification } from './messages';
-import type { AccessRequest, NewAccessRequest, OpenState } from './request';
+import type { AccessRequest, FinishedRequest, NewAccessRequest, OpenState } from './request';
 
 /** Slack user groups, by user ID. Cached by the adapter; `live` asks Slack now. */
 export interface Directory {
@@ -61,8 +61,8 @@ export interface RequestStore {
   get(id: string): Promise<AccessRequest | undefined>;
   /** Requests still open (pending or approved): few, whatever the history, so read as often as needed. */
   list(filter: { state?: OpenState; requester?: string }): Promise<AccessRequest[]>;
-  /** Every finished request, a page at a time (for the retention sweep: there may be tens of thousands). */
-  finished(): AsyncIterable<AccessRequest[]>;
+  /** Every finished request, as much as the retention sweep needs of it (there may be tens of thousands). */
+  finished(): Promise<FinishedRequest[]>;
   /** Replaces `current` with `next`; fails with `StaleRequestError` when it changed meanwhile. */
   update(current: AccessRequest, next: AccessRequest): Promise<AccessRequest>;
   /** Deletes a request; false when it was gone. */

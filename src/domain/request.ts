@@ -95,8 +95,11 @@ export function failed(req: AccessRequest, failure: string): Step {
   return ok({ ...req, state: 'failed', failure });
 }
 
+/** What is kept of a finished request: enough to know when its retention ends. */
+export type FinishedRequest = Pick<AccessRequest, 'id' | 'state' | 'expiresAt' | 'decidedAt'>;
+
 /** A finished request (no step can change it) whose end is longer ago than `keepSeconds`. */
-export function pastRetention(req: AccessRequest, now: Date, keepSeconds: number): boolean {
+export function pastRetention(req: FinishedRequest, now: Date, keepSeconds: number): boolean {
   if (req.state === 'pending' || req.state === 'approved') return false;
   const ended = req.decidedAt ?? req.expiresAt;
   return now.getTime() - ended.getTime() > keepSeconds * 1000;

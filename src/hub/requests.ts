@@ -1,6 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import { StaleRequestError, type RequestStore } from '../domain/ports';
-import { OPEN_STATES, type AccessRequest, type NewAccessRequest, type OpenState } from '../domain/request';
+import { OPEN_STATES, type AccessRequest, type FinishedRequest, type NewAccessRequest, type OpenState } from '../domain/request';
 import type { HubClient } from './client';
 import { paths } from './paths';
 import { BOT, botLabels, isObjectId, KIND, MANAGED_BY, REQUEST_TYPE, ROLE, selector, STATE, USER } from './labels';
@@ -9,40 +9,37 @@ import { HubWatch } from './watch';
 const BODY = 'karpor.io/request';
 const PREFIX = 'karpor-request-';
 const DATES = ['createdAt', 'expiresAt', 'decidedAt', 'tokenExpiresAt'] as const;
-/** How long a list waits for the copy of the open requests to catch up before it fails. */
+/** How long a list waits for the copy of the requests to catch up before it fails. */
 const CURRENT_WITHIN_MS = 5_000;
-const PAGE = 500;
-const REQUESTS = selector({ [MANAGED_BY]: BOT, [KIND]: 'request' });
 
 /**
  * Access requests as Secrets on the hub (the hub serves no ConfigMaps): the request is JSON in an
  * annotation, the state also a label for listing. Updates carry the resourceVersion that was read,
- * so of two replicas deciding the same request, the second gets 409 and must re-read. The open
- * requests are followed in a live copy (a watch on the state label), so listing them costs the
- * hub nothing however many finished ones it keeps; a request is read from the hub itself before
- * it is changed.
+ * so of two replicas deciding the same request, the second gets 409 and must re-read. Every
+ * request is followed in a live copy (a watch), open ones whole and finished ones only as far as
+ * the retention needs, so neither listing them nor sweeping out old ones costs the hub anything
+ * however many it keeps; a request is read from the hub itself before it is changed.
  */
 export class HubRequestStore implements RequestStore {
-  private readonly open: HubWatch<k8s.V1Secret, AccessRequest | undefined>;
+  private readonly copy: HubWatch<k8s.V1Secret, AccessRequest | FinishedRequest | undefined>;
 
   constructor(
     private readonly conn: HubClient,
     private readonly namespace: string,
     onTrouble: (err: unknown, what: string) => void,
   ) {
-    const labelSelector = `${REQUESTS},${STATE} in (${OPEN_STATES.join(',')})`;
-    this.open = new HubWatch(conn, `open requests in ${namespace}`, paths.secrets(namespace), () => undefined, onTrouble, conn.timeoutMs, {
-      labelSelector,
-      keep: (s) => (s.type === REQUEST_TYPE ? fromSecret(s) : undefined),
+    this.copy = new HubWatch(conn, `requests in ${namespace}`, paths.secrets(namespace), () => undefined, onTrouble, conn.timeoutMs, {
+      labelSelector: selector({ [MANAGED_BY]: BOT, [KIND]: 'request' }),
+      keep: (s) => (s.type === REQUEST_TYPE ? kept(fromSecret(s)) : undefined),
     });
   }
 
   start(): void {
-    this.open.start();
+    this.copy.start();
   }
 
   stop(): void {
-    this.open.stop();
+    this.copy.stop();
   }
 
   async create(request: NewAccessRequest): Promise<AccessRequest> {
@@ -58,22 +55,17 @@ export class HubRequestStore implements RequestStore {
   }
 
   async list(filter: { state?: OpenState; requester?: string }): Promise<AccessRequest[]> {
-    await this.open.current(CURRENT_WITHIN_MS);
-    return this.open
-      .values()
-      .filter((r): r is AccessRequest => r !== undefined && (!filter.state || r.state === filter.state) && (!filter.requester || r.requester === filter.requester));
+    const open = (await this.current()).filter((r) => isOpen(r.state)) as AccessRequest[];
+    return open.filter((r) => (!filter.state || r.state === filter.state) && (!filter.requester || r.requester === filter.requester));
   }
 
-  async *finished(): AsyncIterable<AccessRequest[]> {
-    const labelSelector = `${REQUESTS},${STATE} notin (${OPEN_STATES.join(',')})`;
-    let next: string | undefined;
-    do {
-      const query = new URLSearchParams({ labelSelector, limit: String(PAGE), ...(next && { continue: next }) });
-      // The hub's own JSON (`continue`), not client-node's model of it (`_continue`).
-      const page = await this.conn.get<{ items: k8s.V1Secret[]; metadata?: { continue?: string } }>('list finished requests', `${paths.secrets(this.namespace)}?${query}`);
-      yield page.items.filter((s) => s.type === REQUEST_TYPE).map(fromSecret);
-      next = page.metadata?.continue || undefined;
-    } while (next);
+  async finished(): Promise<FinishedRequest[]> {
+    return (await this.current()).filter((r) => !isOpen(r.state));
+  }
+
+  private async current(): Promise<Array<AccessRequest | FinishedRequest>> {
+    await this.copy.current(CURRENT_WITHIN_MS);
+    return this.copy.values().filter((r): r is AccessRequest | FinishedRequest => r !== undefined);
   }
 
   async update(current: AccessRequest, next: AccessRequest): Promise<AccessRequest> {
@@ -88,16 +80,14 @@ export class HubRequestStore implements RequestStore {
   async delete(id: string): Promise<boolean> {
     if (!isObjectId(id)) return false;
     const deleted = await this.conn.deleteIfExists('delete request', paths.secrets(this.namespace, PREFIX + id));
-    this.open.drop(PREFIX + id);
+    this.copy.drop(PREFIX + id);
     return deleted;
   }
 
-  /** What the hub took goes into the copy at once (out of it once finished), ahead of its event. */
+  /** What the hub took goes into the copy at once, ahead of its event. */
   private recorded(secret: k8s.V1Secret): AccessRequest {
-    const request = fromSecret(secret);
-    if (OPEN_STATES.includes(request.state as OpenState)) this.open.put(secret);
-    else this.open.drop(PREFIX + request.id);
-    return request;
+    this.copy.put(secret);
+    return fromSecret(secret);
   }
 
   private toSecret(request: NewAccessRequest): k8s.V1Secret {
@@ -114,6 +104,15 @@ export class HubRequestStore implements RequestStore {
       },
     };
   }
+}
+
+function isOpen(state: AccessRequest['state']): boolean {
+  return OPEN_STATES.includes(state as OpenState);
+}
+
+/** Open requests whole; of a finished one only what its retention needs (there may be tens of thousands). */
+function kept(r: AccessRequest): AccessRequest | FinishedRequest {
+  return isOpen(r.state) ? r : { id: r.id, state: r.state, expiresAt: r.expiresAt, ...(r.decidedAt && { decidedAt: r.decidedAt }) };
 }
 
 function fromSecret(secret: k8s.V1Secret): AccessRequest {

@@ -72,8 +72,8 @@ export class MemoryRequestStore implements RequestStore {
     );
   }
 
-  async *finished(): AsyncIterable<AccessRequest[]> {
-    yield (await this.all()).filter((r) => r.state !== 'pending' && r.state !== 'approved');
+  async finished(): Promise<AccessRequest[]> {
+    return (await this.all()).filter((r) => r.state !== 'pending' && r.state !== 'approved');
   }
 
   /** Every request in any state (for tests to look at). */
