@@ -11,6 +11,8 @@ const WATCH_SECONDS = 240;
 /** A watch that has said nothing for longer than its own time limit is dead: start over. */
 const SILENT_MS = (WATCH_SECONDS + 30) * 1000;
 const RETRY_MS = { first: 500, max: 15_000 };
+/** The first list of a large copy (tens of thousands of objects) takes longer than catching up: readers wait this long for it. */
+const FIRST_LIST_MS = 60_000;
 
 /** Objects per page of the first list: a namespace with thousands of grants is read in pieces. */
 const PAGE = 500;
@@ -38,8 +40,9 @@ export class HubWatch<T extends Named, V = T> {
   private listing?: { puts: Map<string, V>; drops: Set<string> };
   private version?: string;
   private live = false;
+  private everLive = false;
   private stopped = true;
-  private waiters: Array<() => void> = [];
+  private waiters: Array<(ok: boolean) => void> = [];
   private abort?: AbortController;
   private sleeping?: { timer: NodeJS.Timeout; wake: () => void };
 
@@ -108,10 +111,11 @@ export class HubWatch<T extends Named, V = T> {
     if (this.live) return;
     // Someone is waiting: try again now rather than after the back-off.
     this.wake();
+    const firstList = !this.everLive && this.listing !== undefined;
     let timer: NodeJS.Timeout | undefined;
     const caughtUp = new Promise<boolean>((resolve) => {
-      this.waiters.push(() => resolve(true));
-      timer = setTimeout(() => resolve(false), timeoutMs);
+      this.waiters.push(resolve);
+      timer = setTimeout(() => resolve(false), firstList ? Math.max(timeoutMs, FIRST_LIST_MS) : timeoutMs);
     });
     const ok = await caughtUp.finally(() => clearTimeout(timer));
     if (!ok) throw new HubError('unavailable', `no current copy of ${this.what}`);
@@ -126,6 +130,8 @@ export class HubWatch<T extends Named, V = T> {
         retry = RETRY_MS.first;
       } catch (err) {
         this.live = false;
+        // A first list that failed will not be done in time for anyone waiting on it.
+        if (!this.everLive) for (const fail of this.waiters.splice(0)) fail(false);
         if (this.stopped) return;
         if (statusCodeOf(err) === 401) this.conn.reload();
         if (statusCodeOf(err) === 410) this.version = undefined;
@@ -206,7 +212,8 @@ export class HubWatch<T extends Named, V = T> {
             this.abort = abort;
             quiet();
             this.live = true;
-            for (const wake of this.waiters.splice(0)) wake();
+            this.everLive = true;
+            for (const wake of this.waiters.splice(0)) wake(true);
           },
           (err: unknown) => {
             clearTimeout(starting);
