@@ -9,7 +9,9 @@ import { Pool } from 'undici';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import type { PolicyInput } from '../src/config/policy-file';
 import { roleNamespace, serviceAccountName } from '../src/domain/identity';
-import { BOT, GRANT_TYPE, KIND, MANAGED_BY, REQUEST_TYPE, ROLE, STATE, USER } from '../src/hub/labels';
+import { grantSecret } from '../src/hub/grants';
+import { botLabels, ROLE, USER } from '../src/hub/labels';
+import { requestSecret } from '../src/hub/requests';
 import { startFakeSlack, type FakeSlack, type FakeUserGroup } from '../test/fakes/slack-api';
 import { startHub, type RunningHub } from '../test/hub/harness';
 import { botIdentity, tokenIn } from '../test/support/bot';
@@ -24,6 +26,7 @@ const BOT_TOKEN = 'xoxb-bench-scale-token';
 const SIGNING_SECRET = 'bench-scale-signing-secret';
 const WAIT_MS = 30_000;
 const SEED_CONCURRENCY = 24;
+const REASON = 'looking into the checkout latency alert on prod-eu';
 
 export interface ScaleConfig {
   /** Live grants held by the hub, one level after the other (requests: five finished per grant). */
@@ -111,58 +114,32 @@ async function inParallel(count: number, each: (i: number) => Promise<void>): Pr
 
 const id = (kind: string, i: number) => `${kind}${String(i).padStart(8, '0')}`;
 
-/** Live grants as the bot makes them (metadata only), spread over the people, lasting 8 h. */
-function grantSecret(ns: string, prefix: string, i: number, now: Date): object {
-  const user = PEOPLE[1 + (i % (PEOPLE.length - 1))]!;
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    type: GRANT_TYPE,
-    metadata: {
-      name: `karpor-grant-${id('g', i)}`,
-      namespace: ns,
-      labels: { [MANAGED_BY]: BOT, [KIND]: 'grant', [USER]: user, [ROLE]: 'guest' },
-      annotations: {
-        'karpor.io/granted-at': now.toISOString(),
-        'karpor.io/expires-at': new Date(now.getTime() + 8 * 3600_000).toISOString(),
-        'karpor.io/service-account': `${prefix}-guest`,
-        'karpor.io/reason': 'looking into the checkout latency alert on prod-eu',
-      },
-    },
-  };
+/** Live grants as the bot makes them, spread over the people, lasting 8 h. */
+function liveGrant(ns: string, prefix: string, i: number, now: Date): object {
+  const userId = PEOPLE[1 + (i % (PEOPLE.length - 1))]!;
+  return grantSecret(ns, id('g', i), { userId, role: 'guest', grantedAt: now, reason: REASON }, `${prefix}-guest`, new Date(now.getTime() + 8 * 3600_000));
 }
 
-/** A delivered request of yesterday, as the bot keeps it until its retention ends. */
+/** A request delivered yesterday, as the bot keeps it until its retention ends. */
 function finishedRequest(ns: string, i: number, now: Date): object {
-  const user = PEOPLE[1 + (i % (PEOPLE.length - 1))]!;
   const day = 86_400_000;
-  const body = {
+  const decidedAt = new Date(now.getTime() - day + 60_000);
+  return requestSecret(ns, {
     id: id('r', i),
-    requester: user,
+    requester: PEOPLE[1 + (i % (PEOPLE.length - 1))]!,
     role: 'guest',
     seconds: 3600,
-    reason: 'looking into the checkout latency alert on prod-eu',
+    reason: REASON,
     state: 'delivered',
     createdAt: new Date(now.getTime() - day),
     expiresAt: new Date(now.getTime() - day + 1800_000),
-    approvals: [{ userId: 'U0SCALEAPR', at: new Date(now.getTime() - day + 60_000) }],
+    approvals: [{ userId: 'U0SCALEAPR', at: decidedAt }],
     decidedBy: 'U0SCALEAPR',
-    decidedAt: new Date(now.getTime() - day + 60_000),
+    decidedAt,
     grantId: id('r', i),
-    tokenExpiresAt: new Date(now.getTime() - day + 3660_000),
+    tokenExpiresAt: new Date(decidedAt.getTime() + 3600_000),
     cards: [{ channel: 'C0APPROVALS', ts: '1764547200.000100' }],
-  };
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    type: REQUEST_TYPE,
-    metadata: {
-      name: `karpor-request-${body.id}`,
-      namespace: ns,
-      labels: { [MANAGED_BY]: BOT, [KIND]: 'request', [USER]: user, [ROLE]: 'guest', [STATE]: 'delivered' },
-      annotations: { 'karpor.io/request': JSON.stringify(body) },
-    },
-  };
+  });
 }
 
 interface World {
@@ -258,7 +235,7 @@ async function sharedMode(w: World, config: ScaleConfig, admin: ReturnType<typeo
       const now = new Date();
       const seedStart = performance.now();
       const grantsFrom = grants;
-      await inParallel(n - grantsFrom, (i) => admin.post(`/api/v1/namespaces/${grantsNs}/secrets`, grantSecret(grantsNs, prefix, grantsFrom + i, now)));
+      await inParallel(n - grantsFrom, (i) => admin.post(`/api/v1/namespaces/${grantsNs}/secrets`, liveGrant(grantsNs, prefix, grantsFrom + i, now)));
       grants = n;
       const requestsFrom = requests;
       await inParallel(5 * n - requestsFrom, (i) => admin.post(`/api/v1/namespaces/${namespace}/secrets`, finishedRequest(namespace, requestsFrom + i, now)));
@@ -302,7 +279,7 @@ async function perUserMode(w: World, config: ScaleConfig, admin: ReturnType<type
     await inParallel(k - from, (i) => {
       const user = `U0IDENT${String(from + i).padStart(6, '0')}`;
       const name = serviceAccountName(identity, 'guest', user);
-      return admin.post(`/api/v1/namespaces/${roleNs}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: roleNs, labels: { [MANAGED_BY]: BOT, [ROLE]: 'guest', [USER]: user } } });
+      return admin.post(`/api/v1/namespaces/${roleNs}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: roleNs, labels: botLabels({ [ROLE]: 'guest', [USER]: user }) } });
     });
     made = k;
     const bot = await startScaleBot(w, 'per-user', namespace, kubeconfig, prefix, config.nodeArgs);

@@ -1,7 +1,7 @@
 // What loading each runtime dependency adds to a fresh node's RSS: the floor under the bot's memory.
 import { execFile } from 'node:child_process';
 
-const MODULES = ['dotenv', 'zod', 'yaml', 'pino', 'prom-client', 'undici', '@slack/web-api', '@slack/bolt', '@kubernetes/client-node'];
+const MODULES = ['dotenv', 'zod', 'yaml', 'pino', 'prom-client', 'undici', '@slack/web-api', '@slack/bolt'];
 
 const PROBE = `
 const mb = () => Math.round(process.memoryUsage().rss / 1048576 * 10) / 10;

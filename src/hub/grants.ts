@@ -64,26 +64,7 @@ export class Grants {
     const id = grant.requestId ?? newId(randomBytes);
     const name = PREFIX + id;
     const namespace = identity.namespace;
-    const expiresAt = new Date(grant.grantedAt.getTime() + seconds * 1000);
-    const body: k8s.V1Secret = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: GRANT_TYPE,
-      metadata: {
-        name,
-        namespace,
-        labels: botLabels({ [KIND]: 'grant', [USER]: grant.userId, [ROLE]: grant.role }),
-        annotations: clean({
-          [A.grantedAt]: grant.grantedAt.toISOString(),
-          [A.expiresAt]: expiresAt.toISOString(),
-          [A.serviceAccount]: identity.serviceAccount,
-          [A.approvedBy]: grant.approvedBy?.join(','),
-          [A.reason]: grant.reason,
-          [A.requestId]: grant.requestId,
-          [A.breakGlassConfirmBy]: grant.breakGlass?.confirmBy.toISOString(),
-        }),
-      },
-    };
+    const body = grantSecret(namespace, id, grant, identity.serviceAccount, new Date(grant.grantedAt.getTime() + seconds * 1000));
     const secret = await this.conn.create<k8s.V1Secret>('create grant', paths.secrets(namespace), body);
     this.copies.get(namespace)?.put(secret);
     const created = toGrant(secret);
@@ -198,6 +179,29 @@ export class Grants {
     this.recorded(secret.metadata!.namespace!, await this.conn.replace<k8s.V1Secret>('record real expiry', paths.secrets(secret.metadata!.namespace!, secret.metadata!.name!), body));
     return expiresAt;
   }
+}
+
+/** The Secret a grant is: metadata only, labels to find it by and annotations for the rest. */
+export function grantSecret(namespace: string, id: string, grant: NewGrant, serviceAccount: string, expiresAt: Date): k8s.V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: GRANT_TYPE,
+    metadata: {
+      name: PREFIX + id,
+      namespace,
+      labels: botLabels({ [KIND]: 'grant', [USER]: grant.userId, [ROLE]: grant.role }),
+      annotations: clean({
+        [A.grantedAt]: grant.grantedAt.toISOString(),
+        [A.expiresAt]: expiresAt.toISOString(),
+        [A.serviceAccount]: serviceAccount,
+        [A.approvedBy]: grant.approvedBy?.join(','),
+        [A.reason]: grant.reason,
+        [A.requestId]: grant.requestId,
+        [A.breakGlassConfirmBy]: grant.breakGlass?.confirmBy.toISOString(),
+      }),
+    },
+  };
 }
 
 export function toGrant(secret: k8s.V1Secret): Grant {

@@ -9,5 +9,4 @@ export const paths = {
   token: (namespace: string, serviceAccount: string) => `/api/v1/namespaces/${segment(namespace)}/serviceaccounts/${segment(serviceAccount)}/token`,
   clusterRoleBindings: (name?: string) => `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings${name === undefined ? '' : `/${segment(name)}`}`,
   clusterRoles: (name: string) => `/apis/rbac.authorization.k8s.io/v1/clusterroles/${segment(name)}`,
-  withLabels: (path: string, labelSelector: string) => `${path}?labelSelector=${encodeURIComponent(labelSelector)}`,
 };

@@ -43,7 +43,7 @@ export class HubRequestStore implements RequestStore {
   }
 
   async create(request: NewAccessRequest): Promise<AccessRequest> {
-    const body = this.toSecret(request);
+    const body = requestSecret(this.namespace, request);
     const secret = await this.conn.create<k8s.V1Secret>('create request', paths.secrets(this.namespace), body);
     return this.recorded(secret);
   }
@@ -70,7 +70,7 @@ export class HubRequestStore implements RequestStore {
 
   async update(current: AccessRequest, next: AccessRequest): Promise<AccessRequest> {
     if (!current.version) throw new Error(`request ${current.id} was not read from the store`);
-    const body = this.toSecret(next);
+    const body = requestSecret(this.namespace, next);
     body.metadata!.resourceVersion = current.version;
     const secret = await this.conn.replaceUnlessChanged<k8s.V1Secret>('update request', paths.secrets(this.namespace, PREFIX + current.id), body);
     if (!secret) throw new StaleRequestError(current.id);
@@ -89,21 +89,22 @@ export class HubRequestStore implements RequestStore {
     this.copy.put(secret);
     return fromSecret(secret);
   }
+}
 
-  private toSecret(request: NewAccessRequest): k8s.V1Secret {
-    const { version: _version, ...stored } = request as AccessRequest;
-    return {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: REQUEST_TYPE,
-      metadata: {
-        name: PREFIX + request.id,
-        namespace: this.namespace,
-        labels: botLabels({ [KIND]: 'request', [USER]: request.requester, [ROLE]: request.role, [STATE]: request.state }),
-        annotations: { [BODY]: JSON.stringify(stored) },
-      },
-    };
-  }
+/** The Secret a request is: the request as JSON in an annotation, its state also a label. */
+export function requestSecret(namespace: string, request: NewAccessRequest): k8s.V1Secret {
+  const { version: _version, ...stored } = request as AccessRequest;
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: REQUEST_TYPE,
+    metadata: {
+      name: PREFIX + request.id,
+      namespace,
+      labels: botLabels({ [KIND]: 'request', [USER]: request.requester, [ROLE]: request.role, [STATE]: request.state }),
+      annotations: { [BODY]: JSON.stringify(stored) },
+    },
+  };
 }
 
 function isOpen(state: AccessRequest['state']): boolean {

@@ -6,8 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { HubClient } from '../../src/hub/client';
-import { BOT, KIND, MANAGED_BY, REQUEST_TYPE, ROLE, STATE, USER } from '../../src/hub/labels';
-import { HubRequestStore } from '../../src/hub/requests';
+import { grantSecret } from '../../src/hub/grants';
+import { HubRequestStore, requestSecret } from '../../src/hub/requests';
 import type { AccessRequest } from '../../src/domain/request';
 import { adminKubeConfig, createNamespace, uniqueName } from '../support/hub';
 import { startHubProxy, type HubProxy } from '../support/hub-proxy';
@@ -17,6 +17,20 @@ jest.setTimeout(120_000);
 
 const core = () => adminKubeConfig().makeApiClient(k8s.CoreV1Api);
 const listsOfSecrets = (proxy: HubProxy) => proxy.seenWithQuery.filter((s) => /^GET \S*\/secrets(\?|$)/.test(s) && !/[?&]watch=(true|1)/.test(s));
+/** Creates `count` Secrets as fast as the hub takes them (16 at a time). */
+async function createAll(count: number, secret: (i: number) => k8s.V1Secret): Promise<void> {
+  const api = core();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < count) {
+        const body = secret(next++);
+        await api.createNamespacedSecret({ namespace: body.metadata!.namespace!, body });
+      }
+    }),
+  );
+}
+
 const until = async (what: () => Promise<boolean>, ms = 5_000) => {
   const deadline = Date.now() + ms;
   while (!(await what())) {
@@ -29,6 +43,11 @@ describe('a bot reads its grants from a copy', () => {
   let t: TestBot;
   let proxy: HubProxy;
   const grants = () => `${t.prefix}-guests`;
+  /** A grant as another replica of the bot would make it. */
+  const grantOf = (id: string, userId: string) => {
+    const now = new Date();
+    return grantSecret(grants(), id, { userId, role: 'guest', grantedAt: now }, `${t.prefix}-guest`, new Date(now.getTime() + 3600_000));
+  };
 
   beforeAll(async () => {
     proxy = await startHubProxy(process.env.KARPOR_TEST_HUB_SERVER!);
@@ -49,45 +68,14 @@ describe('a bot reads its grants from a copy', () => {
 
   test('a grant another replica made, and then deleted, shows in status and then does not', async () => {
     const id = `other${Date.now().toString(36)}`;
-    const now = new Date();
-    await core().createNamespacedSecret({
-      namespace: grants(),
-      body: {
-        type: 'karpor.io/grant',
-        metadata: {
-          name: `karpor-grant-${id}`,
-          labels: { [MANAGED_BY]: BOT, [KIND]: 'grant', [USER]: PEOPLE.platformAdmin, [ROLE]: 'guest' },
-          annotations: { 'karpor.io/granted-at': now.toISOString(), 'karpor.io/expires-at': new Date(now.getTime() + 3600_000).toISOString(), 'karpor.io/service-account': `${t.prefix}-guest` },
-        },
-      },
-    });
+    await core().createNamespacedSecret({ namespace: grants(), body: grantOf(id, PEOPLE.platformAdmin) });
     await until(async () => (await say(t, PEOPLE.platformAdmin, 'status')).includes(id));
     await core().deleteNamespacedSecret({ namespace: grants(), name: `karpor-grant-${id}` });
     await until(async () => !(await say(t, PEOPLE.platformAdmin, 'status')).includes(id));
   });
 
   test('a grant issued while a new replica is still reading thousands of grants shows in its status at once', async () => {
-    const api = core();
-    const now = new Date();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < 2_000) {
-          const id = `many${String(next++).padStart(6, '0')}`;
-          await api.createNamespacedSecret({
-            namespace: grants(),
-            body: {
-              type: 'karpor.io/grant',
-              metadata: {
-                name: `karpor-grant-${id}`,
-                labels: { [MANAGED_BY]: BOT, [KIND]: 'grant', [USER]: PEOPLE.outsider, [ROLE]: 'guest' },
-                annotations: { 'karpor.io/granted-at': now.toISOString(), 'karpor.io/expires-at': new Date(now.getTime() + 3600_000).toISOString(), 'karpor.io/service-account': `${t.prefix}-guest` },
-              },
-            },
-          });
-        }
-      }),
-    );
+    await createAll(2_000, (i) => grantOf(`many${String(i).padStart(6, '0')}`, PEOPLE.outsider));
     const grantsIn = (answer: string) => answer.match(/^• `/gm)?.length ?? 0;
     const before = grantsIn(await say(t, PEOPLE.engineer, 'status'));
     // Asked at once: the replica is still reading the 2,000 grants, page by page, when it issues.
@@ -160,28 +148,11 @@ describe('the request store keeps the open requests in a copy', () => {
   });
 
   test('a copy of 1,100 open and 1,100 finished requests is read in pages of 500, and the sweep over the finished ones asks the hub nothing', async () => {
-    const api = core();
-    const fill = async (state: string, from: number) => {
-      let next = from;
-      await Promise.all(
-        Array.from({ length: 16 }, async () => {
-          while (next < from + 1_100) {
-            const id = `bulk${String(next++).padStart(6, '0')}`;
-            await api.createNamespacedSecret({
-              namespace,
-              body: {
-                type: REQUEST_TYPE,
-                metadata: {
-                  name: `karpor-request-${id}`,
-                  labels: { [MANAGED_BY]: BOT, [KIND]: 'request', [USER]: PEOPLE.engineer, [ROLE]: 'admin', [STATE]: state },
-                  annotations: { 'karpor.io/request': JSON.stringify({ ...request(id, state as AccessRequest['state']), decidedAt: new Date() }) },
-                },
-              },
-            });
-          }
-        }),
-      );
-    };
+    const fill = (state: AccessRequest['state'], from: number) =>
+      createAll(1_100, (i) => {
+        const id = `bulk${String(from + i).padStart(6, '0')}`;
+        return requestSecret(namespace, { ...request(id, state), decidedAt: new Date() });
+      });
     await fill('pending', 0);
     await fill('expired', 1_100);
     proxy.seenWithQuery.length = 0;

@@ -84,7 +84,7 @@ test('sends the kubeconfig credentials and JSON bodies to the paths of the objec
   answer = { status: 201, body: JSON.stringify({ metadata: { name: 'karpor-grant-x', uid: 'u1' } }) };
   const created = await client().create<k8s.V1Secret>(paths.secrets('karpor', undefined), { metadata: { name: 'karpor-grant-x' } });
   expect(created.metadata?.uid).toBe('u1');
-  await client().get(paths.withLabels(paths.secrets('karpor'), 'karpor.io/user=U1,karpor.io/kind=grant'));
+  await client().get(`${paths.secrets('karpor')}?labelSelector=${encodeURIComponent('karpor.io/user=U1,karpor.io/kind=grant')}`);
   await client().delete(paths.clusterRoleBindings('karpor-bot-guest'));
   expect(seen).toEqual([
     { method: 'POST', path: '/api/v1/namespaces/karpor/secrets', authorization: 'Bearer bot-credential', body: '{"metadata":{"name":"karpor-grant-x"}}' },
@@ -269,7 +269,7 @@ describe('HubClient: one verb per kind of answer', () => {
     const ended = new Promise<unknown>((resolve) => {
       void watchHub<{ metadata: { name: string; resourceVersion: string } }>(
         hub,
-        paths.withLabels(paths.secrets('karpor'), 'karpor.io/kind=grant'),
+        `${paths.secrets('karpor')}?labelSelector=${encodeURIComponent('karpor.io/kind=grant')}`,
         { resourceVersion: '5', allowWatchBookmarks: true, timeoutSeconds: 240, absent: undefined },
         (type, o) => events.push(`${type} ${o.metadata.name} ${o.metadata.resourceVersion}`),
         resolve,
