@@ -9,6 +9,9 @@ import * as https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
 import { PooledAuth } from './pooled-auth';
 
+/** The steps of a token, named as in the comparison with the bot's own timers. */
+export type FloorStep = 'grant Secret' | 'TokenRequest' | 'login check' | 'chat.postEphemeral';
+
 export class Floor {
   private readonly core: k8s.CoreV1Api;
   private readonly auth: PooledAuth;
@@ -16,6 +19,8 @@ export class Floor {
   private readonly kc: k8s.KubeConfig;
   /** Trusts the hub as the bot's kubeconfig does, but presents no credential of the bot's. */
   private proofAgent?: Promise<https.Agent>;
+  /** Time spent in each step since the last `takeSteps()`, to set beside the bot's own timers. */
+  private steps = new Map<FloorStep, { calls: number; sumMs: number }>();
 
   constructor(
     kubeconfigPath: string,
@@ -42,18 +47,37 @@ export class Floor {
     let boundObjectRef: k8s.V1BoundObjectReference | undefined;
     if (bound) {
       const name = `bench-floor-${randomBytes(6).toString('hex')}`;
-      const secret = await this.core.createNamespacedSecret({ namespace: this.namespace, body: { metadata: { name, namespace: this.namespace } } });
+      const secret = await this.timed('grant Secret', () => this.core.createNamespacedSecret({ namespace: this.namespace, body: { metadata: { name, namespace: this.namespace } } }));
       boundObjectRef = { apiVersion: 'v1', kind: 'Secret', name, uid: secret.metadata!.uid! };
     }
-    const answer = await this.core.createNamespacedServiceAccountToken({
-      namespace: this.namespace,
-      name: this.serviceAccount,
-      body: { spec: { audiences: [], expirationSeconds: 3600, ...(boundObjectRef && { boundObjectRef }) } },
-    });
+    const answer = await this.timed('TokenRequest', () =>
+      this.core.createNamespacedServiceAccountToken({
+        namespace: this.namespace,
+        name: this.serviceAccount,
+        body: { spec: { audiences: [], expirationSeconds: 3600, ...(boundObjectRef && { boundObjectRef }) } },
+      }),
+    );
     const token = answer.status?.token;
     if (!token) throw new Error('TokenRequest answered without a token');
-    if (bound) await this.prove(token);
-    await this.postEphemeral(userId, token);
+    if (bound) await this.timed('login check', () => this.prove(token));
+    await this.timed('chat.postEphemeral', () => this.postEphemeral(userId, token));
+  }
+
+  /** Mean ms per step since the last call, and starts counting again. */
+  takeSteps(): Partial<Record<FloorStep, { calls: number; meanMs: number }>> {
+    const out = Object.fromEntries([...this.steps].map(([step, t]) => [step, { calls: t.calls, meanMs: Math.round((t.sumMs / t.calls) * 100) / 100 }]));
+    this.steps = new Map();
+    return out;
+  }
+
+  private async timed<T>(step: FloorStep, fn: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const result = await fn();
+    const t = this.steps.get(step) ?? { calls: 0, sumMs: 0 };
+    t.calls++;
+    t.sumMs += performance.now() - started;
+    this.steps.set(step, t);
+    return result;
   }
 
   /** `GET /rest-api/v1/authn` with the new token, as the dashboard's login does; 200 is a yes. */
