@@ -1,9 +1,13 @@
 // Soak: thousands of signed commands at a steady concurrency against the real hub. Every one is
-// answered, the heap after the run is where it was after warm-up, and no file handle is left open.
+// answered, the heap after the run is where it was after warm-up once the grants made meanwhile
+// have ended, and no file handle is left open.
 import * as fs from 'node:fs';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
+import * as k8s from '@kubernetes/client-node';
+import { USER } from '../../src/hub/labels';
 import { GROUPS, startTestBot, type TestBot } from '../support/bot';
+import { adminKubeConfig } from '../support/hub';
 import { expectNoTokenLeaks, grantSecrets, wait } from './helpers';
 
 const COMMANDS = Number(process.env.SOAK_COMMANDS ?? 3000);
@@ -14,6 +18,8 @@ const BATCH = 500;
  * The most the data heap may grow per command: what is kept on purpose (the replay guard's memory
  * of each delivery, ~0.1 KB for 10 minutes) plus the noise of keep-alive pools and of a heap
  * measured after GC. Keeping one command's payload alive adds ~1.3 KB; its context or answer more.
+ * Live grants are kept on purpose too (the bot's copy of them), until they end: each batch's are
+ * ended before the heap is measured.
  */
 const TREND_LIMIT = 768;
 const USERS = Array.from({ length: 40 }, (_, i) => `U0SOAK${String(i).padStart(3, '0')}`);
@@ -124,6 +130,26 @@ function answers(bot: TestBot) {
   };
 }
 
+/**
+ * Ends every grant on the hub, as their expiry would, and waits until the bot's live copy of them
+ * has seen each deletion: its events come in order, so once the owner of the grant deleted last
+ * has none in `status`, none is left in the copy. How many there were.
+ */
+async function endGrants(watch: ReturnType<typeof answers>): Promise<number> {
+  const grants = await grantSecrets(t.namespace);
+  if (grants.length === 0) return 0;
+  const core = adminKubeConfig().makeApiClient(k8s.CoreV1Api);
+  for (const g of grants) await core.deleteNamespacedSecret({ name: g.metadata!.name!, namespace: g.metadata!.namespace! });
+  const last = grants.at(-1)!.metadata!.labels![USER]!;
+  for (let tries = 0; ; tries++) {
+    const sent = await t.command(last, 'status');
+    const answer = await watch.next(decodeURIComponent(sent.responseUrl.split('/').pop()!), 20_000);
+    if (/^You have no active Karpor grants/.test(answer)) return grants.length;
+    if (tries >= 50) throw new Error(`the bot still shows grants after they were deleted: ${answer}`);
+    await wait(20);
+  }
+}
+
 /** Runs `count` commands with CONCURRENCY in flight and checks every answer. */
 async function run(count: number, watch: ReturnType<typeof answers>, offset: number): Promise<void> {
   let next = 0;
@@ -159,26 +185,27 @@ test(`${COMMANDS} commands at concurrency ${CONCURRENCY}: all answered, heap fla
   };
   try {
     await run(WARM_UP, watch, 0);
+    await endGrants(watch);
     await settle();
     const heapBefore = dataHeap();
     const filesBefore = openFiles();
     const started = Date.now();
 
-    const tokensBefore = (await grantSecrets(t.namespace)).length;
     const heap: Array<[commands: number, bytes: number]> = [[0, heapBefore]];
     let done = 0;
+    let issued = 0;
     // A leak grows the heap with every batch; noise does not. When the trend is over the limit after
     // COMMANDS, the run goes on to twice as many before judging, which halves the noise's share.
     while (done < COMMANDS || (slope(heap) >= TREND_LIMIT && done < 2 * COMMANDS)) {
       await run(BATCH, watch, WARM_UP + done);
       done += BATCH;
+      issued += await endGrants(watch);
       await settle();
       heap.push([done, dataHeap()]);
     }
     const seconds = (Date.now() - started) / 1000;
     const heapAfter = dataHeap();
     const filesAfter = openFiles();
-    const issued = (await grantSecrets(t.namespace)).length - tokensBefore;
     const perCommand = slope(heap);
     process.stderr.write(
       `soak: ${done} commands in ${seconds.toFixed(1)} s (${(done / seconds).toFixed(0)}/s), ${issued} tokens; data heap after each batch ${heap.map(([, b]) => (b / 2 ** 20).toFixed(1)).join(', ')} MiB, trend ${perCommand.toFixed(0)} bytes per command; sockets ${filesBefore.sockets} -> ${filesAfter.sockets}, other descriptors ${filesBefore.other} -> ${filesAfter.other}\n`,
