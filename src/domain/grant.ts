@@ -36,16 +36,11 @@ export function isLive(grant: Grant, now: Date): boolean {
   return grant.expiresAt.getTime() > now.getTime();
 }
 
-/** `in 7h 59m`, `in 3m`, `1h ago`, `just now`. */
-export function relative(to: Date, now: Date): string {
+/** How far `to` is from `now` in whole minutes, as days, hours and minutes; `ahead` when `to` is later. */
+export function span(to: Date, now: Date): { ahead: boolean; days: number; hours: number; minutes: number } {
   const diff = Math.round((to.getTime() - now.getTime()) / 60_000);
-  if (diff === 0) return 'just now';
   const abs = Math.abs(diff);
-  const d = Math.floor(abs / 1440);
-  const h = Math.floor((abs % 1440) / 60);
-  const m = abs % 60;
-  const text = [d && `${d}d`, h && `${h}h`, (m || (!d && !h)) && `${m}m`].filter(Boolean).join(' ');
-  return diff >= 0 ? `in ${text}` : `${text} ago`;
+  return { ahead: diff >= 0, days: Math.floor(abs / 1440), hours: Math.floor((abs % 1440) / 60), minutes: abs % 60 };
 }
 
 export function utc(date: Date): string {

@@ -1,4 +1,4 @@
-import { relative } from '../../src/domain/grant';
+import { relative } from '../../src/slack/text/markup';
 import { parseCommand } from '../../src/domain/command';
 import { cleanText, slackMarkup } from '../../src/slack/text/markup';
 

@@ -1,13 +1,12 @@
 import { DeliveryError, DirectoryUnavailableError, HubError, TokenRefusedError, UserFacingError, type HubErrorKind } from '../../domain/errors';
 import { formatDuration } from '../../domain/duration';
-import { relative } from '../../domain/grant';
 import type { Message } from '../../domain/messages';
 import { MIN_SECONDS, type RolePolicy } from '../../domain/policy';
 import type { AccessRequest } from '../../domain/request';
 import { RBAC_OFF } from '../../rbac-monitor';
 import { sayBreakGlass } from './break-glass';
 import { doctorMessage } from './doctor';
-import { escapeMrkdwn, slackDate, typed } from './markup';
+import { escapeMrkdwn, relative, slackDate, typed } from './markup';
 
 /** Every sentence the bot says in answers and DMs, in Slack's mrkdwn, from what the domain decided. */
 

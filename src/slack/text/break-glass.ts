@@ -1,7 +1,7 @@
 import type { BreakGlassMessage } from '../../domain/break-glass';
 import { formatDuration } from '../../domain/duration';
-import { relative, type Grant } from '../../domain/grant';
-import { quoted, slackDate } from './markup';
+import type { Grant } from '../../domain/grant';
+import { quoted, relative, slackDate } from './markup';
 
 /** Every sentence about break-glass, in Slack's mrkdwn. */
 

@@ -1,9 +1,9 @@
 import { formatDuration } from '../../domain/duration';
-import { relative, type Grant } from '../../domain/grant';
+import type { Grant } from '../../domain/grant';
 import type { AccessRequest } from '../../domain/request';
 import { outcome } from './answers';
 import { breakGlassCardText, breakGlassConfirmedText, CONFIRM_BUTTON } from './break-glass';
-import { slackDate, typed } from './markup';
+import { relative, slackDate, typed } from './markup';
 
 /** The words on cards, buttons and forms (Block Kit in src/slack/messages/). */
 

@@ -1,9 +1,8 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration';
-import { relative } from '../../domain/grant';
 import type { Finding, Status } from '../../domain/doctor';
 import { overall } from '../../domain/doctor';
-import { code, list, shortList, slackDate } from './markup';
+import { code, list, relative, shortList, slackDate } from './markup';
 import { permissionText } from './role-rules';
 
 const MARK: Record<Status, string> = { ok: '✅', warn: '⚠️', fail: '❌' };

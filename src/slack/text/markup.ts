@@ -1,4 +1,4 @@
-import { utc } from '../../domain/grant';
+import { span, utc } from '../../domain/grant';
 
 /**
  * Slack sends command text with its own markup: `&amp; &lt; &gt;`, `<@U123|name>`, `<!here>`,
@@ -78,4 +78,12 @@ export function list(items: readonly string[]): string {
 /** At most `max` items, the rest counted. */
 export function shortList(items: readonly string[], max: number): string {
   return items.length <= max ? list(items) : list([...items.slice(0, max), `${items.length - max} more`]);
+}
+
+/** `in 7h 59m`, `in 3m`, `1h ago`, `just now`. */
+export function relative(to: Date, now: Date): string {
+  const { ahead, days, hours, minutes } = span(to, now);
+  if (!days && !hours && !minutes) return 'just now';
+  const text = [days && `${days}d`, hours && `${hours}h`, minutes && `${minutes}m`].filter(Boolean).join(' ');
+  return ahead ? `in ${text}` : `${text} ago`;
 }
