@@ -379,7 +379,21 @@ function installExitHook(): void {
   });
 }
 
+/**
+ * Ports are picked free, then bound by etcd and kube-apiserver: another test's process can take
+ * one in between. Such a start is tried again.
+ */
 export async function startHub(opts: StartHubOptions = {}): Promise<RunningHub> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startHubOnce(opts);
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startHubOnce(opts: StartHubOptions): Promise<RunningHub> {
   const log = opts.log ?? (() => undefined);
   if (opts.maxTokenSeconds !== undefined && !(opts.maxTokenSeconds >= 3600 && opts.maxTokenSeconds <= 2 ** 32)) {
     throw new Error(`maxTokenSeconds must be between 3600 and 2^32 (kube-apiserver refuses to start otherwise), got ${opts.maxTokenSeconds}`);
